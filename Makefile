@@ -1,0 +1,59 @@
+# Vigil: `make run` and `make test` are all a newcomer needs (README.md).
+#   make run            setup if needed, Release build, serve configs/vigil.yaml on 127.0.0.1:9000
+#   make test           setup, build, every ctest suite not labelled slow
+#   make test SANITIZE=1  the same tests built with ASan + UBSan (build-sanitize/)
+#   make test-slow      only the suites labelled slow
+#   make lint           clang-format check and clang-tidy on our sources
+#   make bench          Google Benchmark suites and a short loadtest; rewrites docs/performance.md tables
+
+SANITIZE ?= 0
+JOBS ?= $(shell nproc)
+CONFIG ?= configs/vigil.yaml
+
+ifeq ($(SANITIZE),1)
+  BUILD_DIR := build-sanitize
+  CMAKE_ARGS := -DCMAKE_BUILD_TYPE=Debug -DVIGIL_SANITIZE=ON -DVIGIL_BUILD_BENCH=OFF
+else
+  BUILD_DIR := build
+  CMAKE_ARGS := -DCMAKE_BUILD_TYPE=Release
+endif
+
+SOURCES := $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
+
+.PHONY: all setup configure build run test test-slow lint format bench clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_ARGS)
+
+configure: setup $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	$(BUILD_DIR)/vigil serve --config $(CONFIG)
+
+test: build
+	cd $(BUILD_DIR) && ctest -LE slow -j $(JOBS) --output-on-failure --timeout 600
+
+test-slow: build
+	cd $(BUILD_DIR) && ctest -L slow --output-on-failure --timeout 3600
+
+lint: configure
+	@echo "clang-format: checking $(words $(SOURCES)) files"
+	@clang-format --dry-run --Werror $(SOURCES)
+	@bash scripts/clang-tidy.sh $(BUILD_DIR) $(JOBS)
+
+format:
+	clang-format -i $(SOURCES)
+
+bench: build
+	bash bench/run.sh $(BUILD_DIR)
+
+clean:
+	rm -rf build build-sanitize

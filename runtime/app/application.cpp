@@ -1,0 +1,143 @@
+#include "runtime/app/application.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include "actors/system_config.hpp"
+#include "runtime/app/logger.hpp"
+#include "runtime/app/version.hpp"
+#include "runtime/http/router.hpp"
+#include "runtime/http/server.hpp"
+#include "runtime/model/clock.hpp"
+#include "runtime/model/errc.hpp"
+#include "runtime/model/json_writer.hpp"
+#include "storage/database.hpp"
+
+namespace vigil::app {
+
+struct application::impl {
+  model::config cfg;
+  const model::clock* clk = &model::clock::system();
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::unique_ptr<storage::database> db;
+  std::unique_ptr<actors::system_config> actor_cfg;
+  std::unique_ptr<caf::actor_system> system;
+  http::router routes;
+  std::unique_ptr<http::server> server;
+  uint16_t port = 0;
+  std::atomic<bool> ready{false};
+  bool stopped = false;
+
+  void add_health_routes();
+};
+
+void application::impl::add_health_routes() {
+  routes.add({http::method::get,
+              "/api/health",
+              [this](const http::request&, http::responder reply) {
+                model::json_writer w;
+                const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
+                  std::chrono::steady_clock::now() - started);
+                w.begin_object()
+                  .field("status", ready.load() ? "ok" : "starting")
+                  .field("version", vigil_version())
+                  .field("uptime_seconds", static_cast<int64_t>(uptime.count()))
+                  .end_object();
+                reply(http::json_response(std::move(w).str(), ready.load() ? 200 : 503));
+              },
+              {},
+              ""});
+  routes.add({http::method::get,
+              "/-/healthy",
+              [](const http::request&, http::responder reply) {
+                http::response r;
+                r.content_type = "text/plain";
+                r.body = "Healthy\n";
+                reply(std::move(r));
+              },
+              {},
+              ""});
+  routes.add({http::method::get,
+              "/-/ready",
+              [this](const http::request&, http::responder reply) {
+                http::response r;
+                r.content_type = "text/plain";
+                if (ready.load()) {
+                  r.body = "Ready\n";
+                } else {
+                  r.status = 503;
+                  r.body = "Not ready\n";
+                }
+                reply(std::move(r));
+              },
+              {},
+              ""});
+}
+
+application::application(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+application::~application() {
+  stop();
+}
+
+caf::expected<std::unique_ptr<application>> application::start(model::config cfg) {
+  auto p = std::make_unique<impl>();
+  p->cfg = std::move(cfg);
+  auto& c = p->cfg;
+
+  auto db = storage::database::open({c.storage.path, c.storage.wal_recovery, true});
+  if (!db)
+    return std::move(db.error());
+  p->db = std::move(*db);
+  const auto& rep = p->db->report();
+  if (rep.stale_lock_owner > 0)
+    app_log.warn("took over the data directory lock of a process that died",
+                 {{"pid", std::to_string(rep.stale_lock_owner)}, {"path", c.storage.path}});
+  app_log.info(rep.created ? "created a new database"
+               : rep.clean_shutdown
+                 ? "opened the database; the last stop was clean"
+                 : "opened the database; the last stop was NOT clean, recovering",
+               {{"path", c.storage.path}});
+
+  p->actor_cfg = std::make_unique<actors::system_config>();
+  p->system = std::make_unique<caf::actor_system>(*p->actor_cfg);
+
+  p->add_health_routes();
+  p->server = std::make_unique<http::server>(c.server, p->routes);
+  auto port = p->server->start();
+  if (!port)
+    return std::move(port.error());
+  p->port = *port;
+  p->ready.store(true);
+  app_log.info("serving", {{"listen", c.server.listen.host + ":" + std::to_string(p->port)},
+                           {"version", vigil_version()}});
+  return std::unique_ptr<application>{new application(std::move(p))};
+}
+
+uint16_t application::port() const noexcept {
+  return impl_->port;
+}
+
+const model::config& application::config() const noexcept {
+  return impl_->cfg;
+}
+
+void application::stop(std::chrono::milliseconds grace) {
+  auto& p = *impl_;
+  if (p.stopped)
+    return;
+  p.stopped = true;
+  p.ready.store(false);
+  app_log.info("stopping");
+  if (p.server)
+    p.server->stop(grace);
+  p.server.reset();
+  p.system.reset(); // waits for all actors to finish
+  if (p.db) {
+    if (auto err = p.db->mark_clean_shutdown())
+      app_log.error("could not record the clean shutdown", {{"error", describe(err)}});
+    p.db.reset();
+  }
+  app_log.info("stopped");
+}
+
+} // namespace vigil::app

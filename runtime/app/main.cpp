@@ -1,0 +1,79 @@
+// vigil: one binary, one subcommand per job. See `vigil --help`.
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "runtime/app/commands.hpp"
+#include "runtime/app/version.hpp"
+
+int main(int argc, char** argv) {
+  using namespace vigil::app;
+  CLI::App cli{"Vigil: an actor-model event processing engine for operations", "vigil"};
+  cli.require_subcommand(1);
+  cli.set_version_flag("--version", std::string{vigil_version()});
+
+  serve_options serve;
+  auto* serve_cmd = cli.add_subcommand("serve", "Run the engine: HTTP API, ingest, workflows");
+  serve_cmd->add_option("-c,--config", serve.config_path, "Config file")
+    ->default_val("configs/vigil.yaml")
+    ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--listen", serve.listen,
+                        "HOST:PORT to listen on (overrides server.listen)");
+  serve_cmd->add_option("--data", serve.data_dir, "Data directory (overrides storage.path)");
+  serve_cmd
+    ->add_option("--log-level", serve.log_level,
+                 "trace|debug|info|warn|error|off (overrides LOGLEVEL and logging.level)")
+    ->check(
+      CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error", "critical", "off"}));
+
+  std::string config_file;
+  auto* validate_config_cmd =
+    cli.add_subcommand("validate-config", "Check a config file; exit 1 listing every problem");
+  validate_config_cmd->add_option("file", config_file, "Config file")->required();
+
+  std::vector<std::string> validate_paths;
+  auto* validate_cmd =
+    cli.add_subcommand("validate", "Check runbook files or folders; exit 1 listing every problem");
+  validate_cmd->add_option("paths", validate_paths, "Runbook files or folders")->required();
+
+  auto* run_cmd =
+    cli.add_subcommand("run", "Run one runbook locally (or render it with --dry-run)");
+  run_cmd->allow_extras();
+  auto* backup_cmd =
+    cli.add_subcommand("backup", "Back up a data directory, also while the server runs");
+  backup_cmd->allow_extras();
+  auto* restore_cmd = cli.add_subcommand("restore", "Restore a backup into a data directory");
+  restore_cmd->allow_extras();
+  auto* loadtest_cmd =
+    cli.add_subcommand("loadtest", "Drive a running Vigil at a target rate and check SLOs");
+  loadtest_cmd->allow_extras();
+  auto* status_cmd = cli.add_subcommand("status", "One-screen summary of a running Vigil");
+  status_cmd->allow_extras();
+  cli.add_subcommand("version",
+                     "Print the version of Vigil and of the libraries it was built with");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+
+  const auto* cmd = cli.get_subcommands().front();
+  const auto name = cmd->get_name();
+  if (name == "serve")
+    return run_serve(serve);
+  if (name == "validate-config")
+    return run_validate_config(config_file);
+  if (name == "version") {
+    std::cout << version_report();
+    return 0;
+  }
+  (void)validate_cmd;
+  (void)run_cmd;
+  (void)backup_cmd;
+  (void)restore_cmd;
+  (void)loadtest_cmd;
+  (void)status_cmd;
+  return not_yet_available(name);
+}

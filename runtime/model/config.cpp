@@ -1,0 +1,358 @@
+#include "runtime/model/config.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "runtime/model/yaml_reader.hpp"
+
+namespace vigil::model {
+
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr milliseconds max_duration = milliseconds{365LL * 86'400'000};
+
+void read_server(yaml_reader& r, const YAML::Node& n, server_config& out) {
+  const std::string path = "server";
+  if (!r.expect_map(n, path,
+                    {"listen", "io_threads", "max_body_bytes", "max_connections", "header_timeout",
+                     "idle_timeout"}))
+    return;
+  if (auto node = n["listen"]) {
+    if (auto text = r.scalar(node, "server.listen")) {
+      if (auto ep = parse_endpoint(*text))
+        out.listen = *ep;
+      else
+        r.error(node, "server.listen", "expected HOST:PORT, got \"" + *text + "\"");
+    }
+  }
+  r.read(n, "io_threads", path, out.io_threads, 1, 64);
+  r.read(n, "max_body_bytes", path, out.max_body_bytes, 1024, 1ULL << 30);
+  r.read(n, "max_connections", path, out.max_connections, 1, 1'000'000);
+  r.read(n, "header_timeout", path, out.header_timeout, 100ms, 10min);
+  r.read(n, "idle_timeout", path, out.idle_timeout, 100ms, 1h);
+}
+
+void read_auth(yaml_reader& r, const YAML::Node& n, auth_config& out) {
+  if (!r.expect_map(n, "auth", {"tokens"}))
+    return;
+  const auto tokens = n["tokens"];
+  if (!tokens || tokens.IsNull())
+    return;
+  if (!r.expect_sequence(tokens, "auth.tokens"))
+    return;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const auto path = "auth.tokens[" + std::to_string(i) + "]";
+    const auto t = tokens[i];
+    if (!r.expect_map(t, path, {"name", "token", "scopes"}))
+      continue;
+    auth_token tok;
+    r.read(t, "name", path, tok.name);
+    const auto errors_before = r.errors().size();
+    r.read(t, "token", path, tok.token);
+    if (tok.name.empty())
+      r.error(t, path + ".name", "every token needs a name (it is what audit logs show)");
+    if (r.errors().size() == errors_before && tok.token.size() < 16)
+      r.error(t["token"] ? t["token"] : t, path + ".token",
+              "a token must be at least 16 characters");
+    const auto scopes = t["scopes"];
+    if (!scopes) {
+      r.error(t, path + ".scopes", "missing: list the scopes (ingest, read, operate, admin)");
+    } else if (r.expect_sequence(scopes, path + ".scopes")) {
+      for (std::size_t k = 0; k < scopes.size(); ++k) {
+        const auto sp = path + ".scopes[" + std::to_string(k) + "]";
+        if (auto s = r.scalar(scopes[k], sp)) {
+          if (*s != "ingest" && *s != "read" && *s != "operate" && *s != "admin")
+            r.error(scopes[k], sp, "unknown scope \"" + *s + "\" (ingest, read, operate, admin)");
+          else
+            tok.scopes.push_back(*s);
+        }
+      }
+    }
+    out.tokens.push_back(std::move(tok));
+  }
+}
+
+void read_engine(yaml_reader& r, const YAML::Node& n, engine_config& out) {
+  if (!r.expect_map(n, "engine", {"event_processing", "workflow_execution"}))
+    return;
+  if (auto ep = n["event_processing"]) {
+    const std::string path = "engine.event_processing";
+    if (r.expect_map(ep, path, {"workers", "queue_size", "batch_size", "max_attempts"})) {
+      auto& o = out.event_processing;
+      r.read(ep, "workers", path, o.workers, 1, 256);
+      r.read(ep, "queue_size", path, o.queue_size, 1, 10'000'000);
+      r.read(ep, "batch_size", path, o.batch_size, 1, 10'000);
+      r.read(ep, "max_attempts", path, o.max_attempts, 1, 100);
+    }
+  }
+  if (auto we = n["workflow_execution"]) {
+    const std::string path = "engine.workflow_execution";
+    if (r.expect_map(we, path, {"max_concurrent", "timeout", "retry_attempts"})) {
+      auto& o = out.workflow_execution;
+      r.read(we, "max_concurrent", path, o.max_concurrent, 1, 1'000'000);
+      r.read(we, "timeout", path, o.timeout, 1s, max_duration);
+      r.read(we, "retry_attempts", path, o.retry_attempts, 0, 100);
+    }
+  }
+}
+
+void read_storage(yaml_reader& r, const YAML::Node& n, storage_config& out) {
+  const std::string path = "storage";
+  if (!r.expect_map(n, path, {"path", "sync", "dedup_window", "wal_recovery", "retention"}))
+    return;
+  r.read(n, "path", path, out.path);
+  if (out.path.empty())
+    r.error(n, "storage.path", "must not be empty");
+  std::string sync{to_string(out.sync)};
+  r.read_choice(n, "sync", path, sync, {"always", "batch", "none"});
+  out.sync = sync == "always" ? sync_policy::always
+             : sync == "none" ? sync_policy::none
+                              : sync_policy::batch;
+  r.read(n, "dedup_window", path, out.dedup_window, 1s, max_duration);
+  std::string wal{to_string(out.wal_recovery)};
+  r.read_choice(n, "wal_recovery", path, wal,
+                {"point_in_time", "absolute_consistency", "tolerate_corrupted_tail"});
+  out.wal_recovery = wal == "absolute_consistency"      ? wal_recovery_mode::absolute_consistency
+                     : wal == "tolerate_corrupted_tail" ? wal_recovery_mode::tolerate_corrupted_tail
+                                                        : wal_recovery_mode::point_in_time;
+  if (auto ret = n["retention"]) {
+    if (r.expect_map(ret, "storage.retention", {"workflows", "events"})) {
+      r.read(ret, "workflows", "storage.retention", out.retention.workflows, 1min, max_duration);
+      r.read(ret, "events", "storage.retention", out.retention.events, 1min, max_duration);
+    }
+  }
+}
+
+void read_integration(yaml_reader& r, const YAML::Node& n, const std::string& name,
+                      integration_config& out) {
+  const auto path = "integrations." + name;
+  out.name = name;
+  if (!r.expect_map(n, path,
+                    {"type", "url", "timeout", "connect_timeout", "headers", "routing_key",
+                     "webhook_url", "api_key", "bearer_token", "scrape_interval", "enabled",
+                     "follow_redirects", "circuit_breaker", "max_in_flight", "rate_limit",
+                     "health"}))
+    return;
+  // The type defaults to the name for the well-known ones, so `prometheus: {url: ...}`
+  // (the operations runbook's form) works as written.
+  if (name == "http" || name == "pagerduty" || name == "slack" || name == "alertmanager"
+      || name == "prometheus")
+    out.type = name;
+  r.read_choice(n, "type", path, out.type,
+                {"http", "pagerduty", "slack", "alertmanager", "prometheus"});
+  if (out.type.empty() && !n["type"])
+    r.error(n, path + ".type", "missing: one of http, pagerduty, slack, alertmanager, prometheus");
+  r.read(n, "url", path, out.url);
+  if (!out.url.empty() && out.url.rfind("http://", 0) != 0 && out.url.rfind("https://", 0) != 0)
+    r.error(n["url"], path + ".url", "must start with http:// or https://");
+  if (out.url.empty() && out.type == "pagerduty")
+    out.url = "https://events.pagerduty.com";
+  r.read(n, "timeout", path, out.timeout, 10ms, 10min);
+  r.read(n, "connect_timeout", path, out.connect_timeout, 10ms, 10min);
+  if (auto h = n["headers"]) {
+    const auto hp = path + ".headers";
+    if (r.expect_map(h, hp)) {
+      for (const auto& kv : h) {
+        if (!kv.first.IsScalar())
+          continue;
+        const auto key = kv.first.Scalar();
+        if (auto v = r.scalar(kv.second, yaml_reader::join(hp, key)))
+          out.headers[key] = *v;
+      }
+    }
+  }
+  r.read(n, "routing_key", path, out.routing_key);
+  r.read(n, "webhook_url", path, out.webhook_url);
+  r.read(n, "api_key", path, out.api_key);
+  r.read(n, "bearer_token", path, out.bearer_token);
+  r.read(n, "scrape_interval", path, out.scrape_interval, 1s, 1h);
+  r.read(n, "enabled", path, out.enabled);
+  r.read(n, "follow_redirects", path, out.follow_redirects);
+  r.read(n, "max_in_flight", path, out.max_in_flight, 1, 100'000);
+  if (auto cb = n["circuit_breaker"]) {
+    const auto cp = path + ".circuit_breaker";
+    if (r.expect_map(cb, cp,
+                     {"failure_threshold", "window", "failure_rate", "min_calls", "cooldown",
+                      "max_cooldown", "half_open_probes"})) {
+      auto& c = out.circuit_breaker;
+      r.read(cb, "failure_threshold", cp, c.failure_threshold, 1, 100'000);
+      r.read(cb, "window", cp, c.window, 100ms, 1h);
+      r.read(cb, "failure_rate", cp, c.failure_rate, 0.01, 1.0);
+      r.read(cb, "min_calls", cp, c.min_calls, 1, 100'000);
+      r.read(cb, "cooldown", cp, c.cooldown, 10ms, 1h);
+      r.read(cb, "max_cooldown", cp, c.max_cooldown, 10ms, 24h);
+      r.read(cb, "half_open_probes", cp, c.half_open_probes, 1, 1000);
+      if (c.max_cooldown < c.cooldown)
+        r.error(cb, cp + ".max_cooldown", "must not be shorter than cooldown");
+    }
+  }
+  if (auto rl = n["rate_limit"]) {
+    const auto rp = path + ".rate_limit";
+    if (r.expect_map(rl, rp, {"per_second", "burst"})) {
+      r.read(rl, "per_second", rp, out.rate_limit.per_second, 0.001, 1e6);
+      r.read(rl, "burst", rp, out.rate_limit.burst, 1, 1'000'000);
+      if (out.rate_limit.burst == 0)
+        out.rate_limit.burst =
+          std::max<uint32_t>(1, static_cast<uint32_t>(out.rate_limit.per_second));
+    }
+  }
+  if (auto hc = n["health"]) {
+    const auto hp = path + ".health";
+    if (r.expect_map(hc, hp, {"path", "interval"})) {
+      r.read(hc, "path", hp, out.health.path);
+      r.read(hc, "interval", hp, out.health.interval, 1s, 24h);
+    }
+  }
+}
+
+void read_integrations(yaml_reader& r, const YAML::Node& n, std::vector<integration_config>& out) {
+  if (n.IsNull())
+    return;
+  if (!r.expect_map(n, "integrations"))
+    return;
+  for (const auto& kv : n) {
+    if (!kv.first.IsScalar())
+      continue;
+    const auto name = kv.first.Scalar();
+    bool valid = !name.empty() && name.size() <= 64;
+    for (char c : name)
+      valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+    if (!valid) {
+      r.error(kv.first, "integrations." + name,
+              "integration names use letters, digits, - and _ (at most 64)");
+      continue;
+    }
+    integration_config ic;
+    read_integration(r, kv.second, name, ic);
+    out.push_back(std::move(ic));
+  }
+}
+
+void read_runbooks(yaml_reader& r, const YAML::Node& n, runbooks_config& out) {
+  if (!r.expect_map(n, "runbooks", {"repository", "auto_reload", "validation"}))
+    return;
+  r.read(n, "repository", "runbooks", out.repository);
+  r.read(n, "auto_reload", "runbooks", out.auto_reload);
+  r.read_choice(n, "validation", "runbooks", out.validation, {"strict", "warn"});
+}
+
+void read_cluster(yaml_reader& r, const YAML::Node& n, cluster_config& out) {
+  if (!r.expect_map(n, "cluster", {"mode", "nats_url"}))
+    return;
+  r.read_choice(n, "mode", "cluster", out.mode, {"standalone", "nats"});
+  r.read(n, "nats_url", "cluster", out.nats_url);
+  if (out.mode == "nats")
+    r.error(n["mode"], "cluster.mode", "nats clustering is not available in this version");
+}
+
+void read_logging(yaml_reader& r, const YAML::Node& n, logging_config& out) {
+  if (!r.expect_map(n, "logging", {"level", "format"}))
+    return;
+  r.read_choice(n, "level", "logging", out.level,
+                {"trace", "debug", "info", "warn", "warning", "error", "critical", "off"});
+  r.read_choice(n, "format", "logging", out.format, {"json", "text"});
+}
+
+} // namespace
+
+std::optional<endpoint> parse_endpoint(std::string_view text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size())
+    return std::nullopt;
+  auto host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  auto port = yaml_reader::parse_uint(text.substr(colon + 1));
+  if (!port || *port > 65535)
+    return std::nullopt;
+  for (char c : host)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':'))
+      return std::nullopt;
+  return endpoint{std::string{host}, static_cast<uint16_t>(*port)};
+}
+
+std::string_view to_string(sync_policy x) noexcept {
+  switch (x) {
+    case sync_policy::always:
+      return "always";
+    case sync_policy::batch:
+      return "batch";
+    case sync_policy::none:
+      return "none";
+  }
+  return "batch";
+}
+
+std::string_view to_string(wal_recovery_mode x) noexcept {
+  switch (x) {
+    case wal_recovery_mode::point_in_time:
+      return "point_in_time";
+    case wal_recovery_mode::absolute_consistency:
+      return "absolute_consistency";
+    case wal_recovery_mode::tolerate_corrupted_tail:
+      return "tolerate_corrupted_tail";
+  }
+  return "point_in_time";
+}
+
+expected_or_diagnostics<config> load_config_text(const std::string& text, const std::string& origin,
+                                                 env_lookup_fn env) {
+  yaml_reader r{origin, env};
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    diagnostic d{origin, "", 0, 0, "invalid YAML: " + e.msg};
+    if (!e.mark.is_null()) {
+      d.line = e.mark.line + 1;
+      d.column = e.mark.column + 1;
+    }
+    return diagnostics{std::move(d)};
+  }
+  config cfg;
+  cfg.source_path = origin;
+  if (root.IsNull())
+    return cfg; // An empty file means "all defaults".
+  if (r.expect_map(root, "",
+                   {"server", "auth", "engine", "storage", "integrations", "runbooks", "cluster",
+                    "logging"})) {
+    if (auto n = root["server"])
+      read_server(r, n, cfg.server);
+    if (auto n = root["auth"])
+      read_auth(r, n, cfg.auth);
+    if (auto n = root["engine"])
+      read_engine(r, n, cfg.engine);
+    if (auto n = root["storage"])
+      read_storage(r, n, cfg.storage);
+    if (auto n = root["integrations"])
+      read_integrations(r, n, cfg.integrations);
+    if (auto n = root["runbooks"])
+      read_runbooks(r, n, cfg.runbooks);
+    if (auto n = root["cluster"])
+      read_cluster(r, n, cfg.cluster);
+    if (auto n = root["logging"])
+      read_logging(r, n, cfg.logging);
+  }
+  if (!r.ok()) {
+    auto errors = r.take_errors();
+    sort_by_position(errors);
+    return errors;
+  }
+  return cfg;
+}
+
+expected_or_diagnostics<config> load_config_file(const std::string& path, env_lookup_fn env) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return diagnostics{diagnostic{path, "", 0, 0, "cannot read the file"}};
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return load_config_text(buf.str(), path, env);
+}
+
+} // namespace vigil::model

@@ -1,0 +1,176 @@
+#include "storage/database.hpp"
+
+#include <filesystem>
+#include <unistd.h>
+#include <vector>
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+
+#include "runtime/model/errc.hpp"
+
+namespace vigil::storage {
+
+namespace {
+
+constexpr std::string_view format_key = "format_version";
+constexpr std::string_view running_key = "running";
+
+rocksdb::WALRecoveryMode to_rocksdb(model::wal_recovery_mode m) {
+  switch (m) {
+    case model::wal_recovery_mode::absolute_consistency:
+      return rocksdb::WALRecoveryMode::kAbsoluteConsistency;
+    case model::wal_recovery_mode::tolerate_corrupted_tail:
+      return rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+    case model::wal_recovery_mode::point_in_time:
+      break;
+  }
+  return rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+}
+
+rocksdb::ColumnFamilyOptions column_options(column c) {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  // Point lookups dominate the dedup index and the state tables: bloom filters keep
+  // misses (the common case for dedup) off the disk.
+  if (c == column::dedup || c == column::event_state || c == column::workflows)
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.compression = rocksdb::kLZ4Compression;
+  if (c == column::events || c == column::dedup)
+    cf.write_buffer_size = 64 << 20;
+  return cf;
+}
+
+} // namespace
+
+std::string_view to_string(column c) noexcept {
+  switch (c) {
+    case column::meta:
+      return "meta";
+    case column::events:
+      return "events";
+    case column::event_state:
+      return "event_state";
+    case column::dedup:
+      return "dedup";
+    case column::workflows:
+      return "workflows";
+    case column::workflow_log:
+      return "workflow_log";
+    case column::dlq:
+      return "dlq";
+  }
+  return "meta";
+}
+
+caf::error database::to_error(const rocksdb::Status& st, std::string_view what) {
+  std::string msg{what};
+  msg += ": ";
+  msg += st.ToString();
+  if (st.IsCorruption())
+    msg += " (the data directory is damaged; run `vigil repair --data DIR` to salvage it)";
+  return make_error(errc::storage_error, std::move(msg));
+}
+
+caf::expected<std::unique_ptr<database>> database::open(const database_options& opts) {
+  auto lock = data_dir_lock::acquire(opts.path);
+  if (!lock)
+    return std::move(lock.error());
+  std::unique_ptr<database> self{new database(opts.path, std::move(*lock))};
+  self->report_.stale_lock_owner = self->lock_.stale_owner();
+
+  const auto db_dir = (std::filesystem::path{opts.path} / "db").string();
+  self->report_.created = !std::filesystem::exists(std::filesystem::path{db_dir} / "CURRENT");
+
+  rocksdb::DBOptions db_opts;
+  db_opts.create_if_missing = opts.create;
+  db_opts.create_missing_column_families = opts.create;
+  db_opts.wal_recovery_mode = to_rocksdb(opts.wal_recovery);
+  db_opts.max_background_jobs = 2;
+  db_opts.bytes_per_sync = 1 << 20;
+  db_opts.keep_log_file_num = 5;
+  db_opts.max_total_wal_size = 256 << 20;
+  db_opts.enable_pipelined_write = false;
+  db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions{});
+  for (std::size_t i = 0; i < column_count; ++i) {
+    auto c = static_cast<column>(i);
+    descriptors.emplace_back(std::string{to_string(c)}, column_options(c));
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  auto st = rocksdb::DB::Open(db_opts, db_dir, descriptors, &handles, &self->db_);
+  if (!st.ok())
+    return to_error(st, "cannot open the database in " + db_dir);
+  // handles[0] is the default family, which Vigil does not use.
+  self->db_->DestroyColumnFamilyHandle(handles[0]);
+  for (std::size_t i = 0; i < column_count; ++i)
+    self->handles_[i] = handles[i + 1];
+
+  if (auto err = self->check_format())
+    return err;
+  return self;
+}
+
+caf::error database::check_format() {
+  auto* meta = handle(column::meta);
+  std::string value;
+  auto st = db_->Get(rocksdb::ReadOptions{}, meta,
+                     rocksdb::Slice{format_key.data(), format_key.size()}, &value);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  if (st.IsNotFound()) {
+    // A fresh database: stamp it.
+    auto text = std::to_string(format_version);
+    st = db_->Put(sync, meta, rocksdb::Slice{format_key.data(), format_key.size()}, text);
+    if (!st.ok())
+      return to_error(st, "cannot write the format version");
+  } else if (!st.ok()) {
+    return to_error(st, "cannot read the format version");
+  } else {
+    const auto stored = static_cast<uint32_t>(std::strtoul(value.c_str(), nullptr, 10));
+    if (stored > format_version)
+      return make_error(errc::format_too_new, "the data in " + path_ + " has format version "
+                                                + value + ", newer than this Vigil understands ("
+                                                + std::to_string(format_version)
+                                                + "); run a newer Vigil or restore a backup");
+  }
+  // The "running" flag is set while a process owns the database and removed on a clean
+  // stop, so its presence at open means the last owner crashed.
+  st = db_->Get(rocksdb::ReadOptions{}, meta,
+                rocksdb::Slice{running_key.data(), running_key.size()}, &value);
+  report_.clean_shutdown = st.IsNotFound() && !report_.created;
+  st = db_->Put(sync, meta, rocksdb::Slice{running_key.data(), running_key.size()},
+                std::to_string(::getpid()));
+  if (!st.ok())
+    return to_error(st, "cannot write the running marker");
+  return caf::none;
+}
+
+caf::error database::mark_clean_shutdown() {
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  auto st =
+    db_->Delete(sync, handle(column::meta), rocksdb::Slice{running_key.data(), running_key.size()});
+  if (!st.ok())
+    return to_error(st, "cannot write the clean-shutdown marker");
+  return caf::none;
+}
+
+database::~database() {
+  if (db_ != nullptr) {
+    for (auto* h : handles_)
+      if (h != nullptr)
+        db_->DestroyColumnFamilyHandle(h);
+    auto st = db_->Close();
+    (void)st; // Nothing useful can be done about a failed close during teardown.
+    delete db_;
+    db_ = nullptr;
+  }
+}
+
+} // namespace vigil::storage
