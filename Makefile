@@ -18,7 +18,7 @@ else
   CMAKE_ARGS := -DCMAKE_BUILD_TYPE=Release
 endif
 
-SOURCES := $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
+SOURCES := $(shell find runtime storage actors bench tests -name '*.cpp' -o -name '*.hpp' 2>/dev/null | sort)
 
 .PHONY: all setup configure build run test test-slow lint format bench clean
 

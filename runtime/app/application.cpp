@@ -2,15 +2,20 @@
 
 #include <caf/actor_system.hpp>
 
+#include "actors/dispatcher.hpp"
 #include "actors/system_config.hpp"
 #include "runtime/app/logger.hpp"
 #include "runtime/app/version.hpp"
+#include "runtime/http/event_routes.hpp"
 #include "runtime/http/router.hpp"
 #include "runtime/http/server.hpp"
+#include "runtime/ingest/event_queue.hpp"
+#include "runtime/ingest/ingest_service.hpp"
 #include "runtime/model/clock.hpp"
 #include "runtime/model/errc.hpp"
 #include "runtime/model/json_writer.hpp"
 #include "storage/database.hpp"
+#include "storage/event_log.hpp"
 
 namespace vigil::app {
 
@@ -19,8 +24,12 @@ struct application::impl {
   const model::clock* clk = &model::clock::system();
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::unique_ptr<storage::database> db;
+  std::unique_ptr<storage::event_log> log;
+  std::unique_ptr<ingest::event_queue> queue;
   std::unique_ptr<actors::system_config> actor_cfg;
   std::unique_ptr<caf::actor_system> system;
+  std::unique_ptr<actors::dispatcher_pool> dispatchers;
+  std::unique_ptr<ingest::ingest_service> ingest;
   http::router routes;
   std::unique_ptr<http::server> server;
   uint16_t port = 0;
@@ -28,12 +37,54 @@ struct application::impl {
   bool stopped = false;
 
   void add_health_routes();
+  [[nodiscard]] caf::error start_pipeline();
 };
+
+caf::error application::impl::start_pipeline() {
+  auto opened = storage::event_log::open(*db, *clk, cfg.storage.sync, cfg.storage.dedup_window);
+  if (!opened)
+    return std::move(opened.error());
+  log = std::move(*opened);
+  queue = std::make_unique<ingest::event_queue>(cfg.engine.event_processing.queue_size);
+
+  actor_cfg = std::make_unique<actors::system_config>();
+  system = std::make_unique<caf::actor_system>(*actor_cfg);
+
+  auto* event_log = log.get();
+  dispatchers = std::make_unique<actors::dispatcher_pool>(
+    *system, *queue,
+    [event_log](std::vector<model::event>& batch) {
+      // No runbooks are wired yet: dispatching means recording that the event was handled.
+      std::vector<uint64_t> seqs;
+      seqs.reserve(batch.size());
+      for (const auto& e : batch)
+        seqs.push_back(e.seq);
+      if (auto err = event_log->set_state(seqs, storage::event_state::dispatched))
+        app_log.error("cannot mark events dispatched", {{"error", describe(err)}});
+    },
+    cfg.engine.event_processing.batch_size);
+  auto* pool = dispatchers.get();
+  ingest = std::make_unique<ingest::ingest_service>(
+    *log, *queue, [pool](std::size_t n) { pool->notify(n); }, *clk);
+
+  // Events acknowledged before the last stop but never dispatched go back first, in order.
+  auto backlog = log->undispatched();
+  if (!backlog)
+    return std::move(backlog.error());
+  if (!backlog->empty())
+    app_log.info("re-queueing events accepted before the last stop",
+                 {{"events", std::to_string(backlog->size())}});
+  for (auto& e : *backlog)
+    queue->push_unreserved(std::move(e));
+  dispatchers->start(cfg.engine.event_processing.workers);
+  http::add_event_routes(routes, *ingest, *log, *clk);
+  return caf::none;
+}
 
 void application::impl::add_health_routes() {
   routes.add({http::method::get,
               "/api/health",
-              [this](const http::request&, http::responder reply) {
+              [this](http::request&, http::responder reply) {
                 model::json_writer w;
                 const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
                   std::chrono::steady_clock::now() - started);
@@ -48,7 +99,7 @@ void application::impl::add_health_routes() {
               ""});
   routes.add({http::method::get,
               "/-/healthy",
-              [](const http::request&, http::responder reply) {
+              [](http::request&, http::responder reply) {
                 http::response r;
                 r.content_type = "text/plain";
                 r.body = "Healthy\n";
@@ -58,7 +109,7 @@ void application::impl::add_health_routes() {
               ""});
   routes.add({http::method::get,
               "/-/ready",
-              [this](const http::request&, http::responder reply) {
+              [this](http::request&, http::responder reply) {
                 http::response r;
                 r.content_type = "text/plain";
                 if (ready.load()) {
@@ -98,9 +149,8 @@ caf::expected<std::unique_ptr<application>> application::start(model::config cfg
                  : "opened the database; the last stop was NOT clean, recovering",
                {{"path", c.storage.path}});
 
-  p->actor_cfg = std::make_unique<actors::system_config>();
-  p->system = std::make_unique<caf::actor_system>(*p->actor_cfg);
-
+  if (auto err = p->start_pipeline())
+    return err;
   p->add_health_routes();
   p->server = std::make_unique<http::server>(c.server, p->routes);
   auto port = p->server->start();
@@ -129,9 +179,16 @@ void application::stop(std::chrono::milliseconds grace) {
   p.ready.store(false);
   app_log.info("stopping");
   if (p.server)
-    p.server->stop(grace);
+    p.server->stop(grace); // in-flight requests, including their durable writes, finish
   p.server.reset();
+  if (p.dispatchers)
+    p.dispatchers->stop(); // what they have not taken stays `accepted` and is re-queued next start
+  if (p.log)
+    p.log->close();
+  p.dispatchers.reset();
   p.system.reset(); // waits for all actors to finish
+  p.ingest.reset();
+  p.log.reset();
   if (p.db) {
     if (auto err = p.db->mark_clean_shutdown())
       app_log.error("could not record the clean shutdown", {{"error", describe(err)}});

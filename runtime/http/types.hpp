@@ -71,8 +71,9 @@ private:
 };
 
 /// Handles one request. Runs on an io thread: do not block; hand slow work elsewhere and answer
-/// through the responder when it is done.
-using handler = std::function<void(const request&, responder)>;
+/// through the responder when it is done. The request is the handler's to modify (a parser may
+/// grow the body's padding); it stays valid until the responder has been called.
+using handler = std::function<void(request&, responder)>;
 
 // -- responses -----------------------------------------------------------------
 

@@ -35,6 +35,13 @@ public:
   /// Builds a set from pairs in any order; the last value wins for a repeated key.
   explicit label_set(std::vector<value_type> pairs);
 
+  /// Takes pairs already sorted by key with no repeats (parsers that checked this themselves).
+  [[nodiscard]] static label_set adopt_sorted(std::vector<value_type> pairs) noexcept {
+    label_set s;
+    s.pairs_ = std::move(pairs);
+    return s;
+  }
+
   /// Inserts or replaces `key`.
   void set(std::string key, std::string value);
 

@@ -46,15 +46,14 @@ class server_test : public ::testing::Test {
 protected:
   void start(model::server_config cfg = {}) {
     cfg.listen = {"127.0.0.1", 0};
-    routes_.add(
-      {method::get,
-       "/hello",
-       [](const request&, responder reply) { reply(json_response(R"({"hello":"world"})")); },
-       {},
-       ""});
+    routes_.add({method::get,
+                 "/hello",
+                 [](request&, responder reply) { reply(json_response(R"({"hello":"world"})")); },
+                 {},
+                 ""});
     routes_.add({method::get,
                  "/items/{id}",
-                 [](const request& req, responder reply) {
+                 [](request& req, responder reply) {
                    auto* verbose = req.query_param("verbose");
                    reply(json_response("{\"id\":\"" + req.path_params.at(0) + "\",\"verbose\":\""
                                        + (verbose != nullptr ? *verbose : "") + "\"}"));
@@ -63,7 +62,7 @@ protected:
                  ""});
     routes_.add({method::post,
                  "/echo",
-                 [](const request& req, responder reply) {
+                 [](request& req, responder reply) {
                    // Answer from another thread, as the ingest path does after its fsync.
                    std::thread{[body = req.body, reply]() mutable {
                      response r;
@@ -76,7 +75,7 @@ protected:
                  ""});
     routes_.add({method::get,
                  "/slow",
-                 [this](const request&, responder reply) {
+                 [this](request&, responder reply) {
                    slow_reply_ = std::move(reply);
                    slow_started_.set_value();
                  },

@@ -1,0 +1,67 @@
+#include "runtime/ingest/ingest_service.hpp"
+
+#include "runtime/ingest/event_queue.hpp"
+#include "runtime/model/errc.hpp"
+#include "storage/event_log.hpp"
+
+namespace vigil::ingest {
+
+ingest_service::ingest_service(storage::event_log& log, event_queue& queue, notify_fn notify,
+                               const model::clock& clk, parse_limits limits)
+  : log_(log), queue_(queue), notify_(std::move(notify)), clock_(clk), limits_(limits) {}
+
+void ingest_service::submit(payload_format format, std::string& body, done_fn done) {
+  stats_.requests.fetch_add(1, std::memory_order_relaxed);
+  if (!accepting_.load(std::memory_order_acquire)) {
+    stats_.rejected_unavailable.fetch_add(1, std::memory_order_relaxed);
+    submit_outcome out;
+    out.status = submit_status::unavailable;
+    out.message = "Vigil is not taking events right now (stopping or paused)";
+    return done(std::move(out));
+  }
+  auto parsed = parse_payload(format, body, clock_.now(), limits_);
+  if (!parsed.ok()) {
+    stats_.rejected_invalid.fetch_add(1, std::memory_order_relaxed);
+    submit_outcome out;
+    out.status = submit_status::invalid;
+    out.message = summarize(parsed);
+    out.errors = std::move(parsed.errors);
+    return done(std::move(out));
+  }
+  const std::size_t n = parsed.events.size();
+  // Room first: a request that cannot be queued is refused before anything is stored.
+  if (!queue_.try_reserve(n)) {
+    stats_.rejected_overloaded.fetch_add(1, std::memory_order_relaxed);
+    submit_outcome out;
+    out.status = submit_status::overloaded;
+    out.message = "the event queue is full (" + std::to_string(queue_.capacity())
+                  + " events); retry after the Retry-After delay";
+    return done(std::move(out));
+  }
+  log_.append(std::move(parsed.events),
+              [this, n, done = std::move(done)](storage::append_result&& r) {
+                submit_outcome out;
+                if (r.error) {
+                  queue_.release(n);
+                  stats_.failed.fetch_add(1, std::memory_order_relaxed);
+                  out.status = code_of(r.error) == errc::unavailable ? submit_status::unavailable
+                                                                     : submit_status::failed;
+                  out.message = message_of(r.error);
+                  return done(std::move(out));
+                }
+                queue_.release(r.duplicates);
+                const std::size_t fresh = r.accepted.size();
+                for (auto& e : r.accepted)
+                  queue_.push(std::move(e));
+                if (fresh > 0 && notify_)
+                  notify_(fresh);
+                stats_.events_accepted.fetch_add(fresh, std::memory_order_relaxed);
+                stats_.events_duplicate.fetch_add(r.duplicates, std::memory_order_relaxed);
+                out.ids = std::move(r.ids);
+                out.accepted = fresh;
+                out.duplicates = r.duplicates;
+                done(std::move(out));
+              });
+}
+
+} // namespace vigil::ingest

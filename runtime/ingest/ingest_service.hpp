@@ -1,0 +1,80 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "runtime/ingest/parse.hpp"
+#include "runtime/model/clock.hpp"
+
+namespace vigil::storage {
+class event_log;
+}
+
+namespace vigil::ingest {
+
+class event_queue;
+
+/// How a submission ended.
+enum class submit_status : uint8_t {
+  accepted,    ///< durable (or a recognised duplicate); answer 202
+  invalid,     ///< the body was rejected; nothing stored; answer 400
+  overloaded,  ///< the queues are full; nothing stored; answer 429
+  unavailable, ///< not taking events (stopping or paused); answer 503
+  failed,      ///< the durable write failed; nothing stored; answer 500
+};
+
+/// The outcome of one request.
+struct submit_outcome {
+  submit_status status = submit_status::accepted;
+  std::vector<std::string> ids; ///< per event, in request order
+  std::size_t accepted = 0;
+  std::size_t duplicates = 0;
+  std::vector<parse_error> errors; ///< for `invalid`
+  std::string message;
+};
+
+/// Counters per outcome; read from any thread.
+struct ingest_stats {
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> events_accepted{0};
+  std::atomic<uint64_t> events_duplicate{0};
+  std::atomic<uint64_t> rejected_invalid{0};
+  std::atomic<uint64_t> rejected_overloaded{0};
+  std::atomic<uint64_t> rejected_unavailable{0};
+  std::atomic<uint64_t> failed{0};
+};
+
+/// The front door's logic, independent of HTTP: parse and validate a body (on the caller's
+/// thread), reserve queue room, append durably to the event log, then queue the new events
+/// and wake the dispatchers. All or nothing per request.
+/// Thread-safety: `submit` may be called from any number of threads at once.
+class ingest_service {
+public:
+  using done_fn = std::function<void(submit_outcome&&)>;
+  using notify_fn = std::function<void(std::size_t new_events)>;
+
+  ingest_service(storage::event_log& log, event_queue& queue, notify_fn notify,
+                 const model::clock& clk, parse_limits limits = {});
+
+  /// Handles one body; `done` runs once, on this thread (errors) or the log's writer thread.
+  void submit(payload_format format, std::string& body, done_fn done);
+
+  /// Stops or resumes taking events (503 while stopped).
+  void set_accepting(bool accepting) noexcept { accepting_.store(accepting); }
+
+  [[nodiscard]] const ingest_stats& stats() const noexcept { return stats_; }
+
+private:
+  storage::event_log& log_;
+  event_queue& queue_;
+  notify_fn notify_;
+  const model::clock& clock_;
+  parse_limits limits_;
+  std::atomic<bool> accepting_{true};
+  ingest_stats stats_;
+};
+
+} // namespace vigil::ingest
