@@ -30,6 +30,14 @@ add_library(concurrentqueue INTERFACE IMPORTED GLOBAL)
 set_target_properties(concurrentqueue PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES "${CONCURRENTQUEUE_INCLUDE_DIR}")
 
+if(VIGIL_JEMALLOC AND NOT VIGIL_SANITIZE)
+  find_library(JEMALLOC_LIBRARY NAMES jemalloc REQUIRED)
+  add_library(vigil_allocator INTERFACE)
+  target_link_libraries(vigil_allocator INTERFACE ${JEMALLOC_LIBRARY})
+else()
+  add_library(vigil_allocator INTERFACE)
+endif()
+
 if(VIGIL_BUILD_TESTS)
   find_package(GTest REQUIRED CONFIG)
 endif()

@@ -9,6 +9,7 @@ packages=(
   # the stack (DESIGN.md)
   libcaf-dev libconcurrentqueue-dev libsimdjson-dev librocksdb-dev prometheus-cpp-dev
   libboost1.81-dev libcurl4-openssl-dev libyaml-cpp-dev libre2-dev libspdlog-dev libcli11-dev
+  libxxhash-dev libjemalloc-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev wrk
   # lint

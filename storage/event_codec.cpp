@@ -2,6 +2,9 @@
 
 #include "storage/codec.hpp"
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 namespace vigil::storage {
 
 namespace {
@@ -20,13 +23,14 @@ bool decode_labels(decoder& dec, model::label_set& out) {
   const uint64_t n = dec.varint();
   if (!dec.ok() || n > 100'000)
     return false;
-  out.reserve(static_cast<std::size_t>(n));
+  out.reserve(static_cast<std::size_t>(n), 0);
   for (uint64_t i = 0; i < n && dec.ok(); ++i) {
     auto k = dec.str();
     auto v = dec.str();
-    out.push_back_sorted(std::string{k}, std::string{v});
+    out.append(k, v);
   }
-  return dec.ok();
+  // Stored sets were sorted when written: sort() only confirms it.
+  return dec.ok() && out.sort().empty();
 }
 
 } // namespace
@@ -93,25 +97,34 @@ std::optional<model::event> decode_event(uint64_t seq, std::string_view bytes) {
 }
 
 std::string dedup_key(const model::event& e) {
-  std::string key;
+  // The identity is hashed to 128 bits (XXH3-128): fixed 17-byte keys keep the index's
+  // memtable compares short, and a collision (2^-64 at a billion keys) is out of reach.
+  std::string identity;
+  identity.reserve(48 + e.source.size() + e.metric_name.size());
+  char kind;
   if (e.client_id) {
-    key.reserve(3 + e.id.size());
-    key = "id:";
-    key += e.id;
-    return key;
+    kind = 'i';
+    identity = e.id;
+  } else {
+    kind = 'e';
+    encoder enc{identity};
+    enc.str(e.source);
+    enc.fixed64(e.fingerprint);
+    enc.u8(static_cast<uint8_t>(e.status));
+    enc.i64(model::to_unix_nanos(e.starts_at));
+    enc.u8(static_cast<uint8_t>(e.type));
+    if (e.type == model::event_type::metric) {
+      enc.str(e.metric_name);
+      enc.f64(e.value.value_or(0));
+    }
   }
-  key.reserve(64 + e.source.size() + e.metric_name.size());
-  key = "ev:";
-  encoder enc{key};
-  enc.str(e.source);
-  enc.fixed64(e.fingerprint);
-  enc.u8(static_cast<uint8_t>(e.status));
-  enc.i64(model::to_unix_nanos(e.starts_at));
-  enc.u8(static_cast<uint8_t>(e.type));
-  if (e.type == model::event_type::metric) {
-    enc.str(e.metric_name);
-    enc.f64(e.value.value_or(0));
-  }
+  const XXH128_hash_t h = XXH3_128bits(identity.data(), identity.size());
+  std::string key(17, '\0');
+  key[0] = kind;
+  encoder out{key};
+  key.resize(1);
+  out.fixed64(h.high64);
+  out.fixed64(h.low64);
   return key;
 }
 

@@ -120,7 +120,8 @@ public:
 private:
   struct pending {
     std::vector<model::event> events;
-    std::vector<std::string> keys;
+    std::vector<std::string> keys;   ///< idempotency keys, computed by the caller
+    std::vector<std::string> values; ///< encoded events, computed by the caller
     append_callback done;
   };
 

@@ -53,7 +53,10 @@ handler ingest_handler(ingest::ingest_service& ingest, ingest::payload_format fo
     if (f == ingest::payload_format::events && req.content_type == "application/x-ndjson")
       f = ingest::payload_format::ndjson;
     ingest.submit(f, req.body, [reply](ingest::submit_outcome&& out) mutable {
-      reply(to_response(std::move(out)));
+      // Often called on the event log's writer thread: render the answer on the io thread.
+      reply.later([out = std::make_shared<ingest::submit_outcome>(std::move(out))] {
+        return to_response(std::move(*out));
+      });
     });
   };
 }

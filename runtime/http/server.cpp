@@ -332,9 +332,14 @@ private:
     srv_.stats.requests.fetch_add(1, std::memory_order_relaxed);
     auto self = shared_from_this();
     responder reply{[self](response res) {
-      net::post(self->stream_.get_executor(),
-                [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
-    }};
+                      net::post(
+                        self->stream_.get_executor(),
+                        [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+                    },
+                    [self](std::function<response()> make) {
+                      net::post(self->stream_.get_executor(),
+                                [self, make = std::move(make)] { self->write(make()); });
+                    }};
     try {
       route_->handler(request_, reply);
     } catch (const std::exception& e) {

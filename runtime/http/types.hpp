@@ -48,9 +48,11 @@ struct response {
 class responder {
 public:
   using sink = std::function<void(response)>;
+  using deferred_sink = std::function<void(std::function<response()>)>;
 
   responder() = default;
-  explicit responder(sink s) : state_(std::make_shared<state>(std::move(s))) {}
+  explicit responder(sink s, deferred_sink later = {})
+    : state_(std::make_shared<state>(std::move(s), std::move(later))) {}
 
   /// Sends the answer (the first call wins).
   void operator()(response r) {
@@ -58,13 +60,27 @@ public:
       state_->send(std::move(r));
   }
 
+  /// Sends the answer that `make` builds; `make` runs on the connection's own thread, so a
+  /// caller on a busy thread (the event log's writer) hands the work of rendering away.
+  void later(std::function<response()> make) {
+    if (state_ && !state_->answered.exchange(true))
+      state_->send_later(std::move(make));
+  }
+
   /// True when it can still send.
   explicit operator bool() const noexcept { return state_ && !state_->answered.load(); }
 
 private:
   struct state {
-    explicit state(sink s) : send(std::move(s)) {}
+    state(sink s, deferred_sink l) : send(std::move(s)), later(std::move(l)) {}
+    void send_later(std::function<response()> make) {
+      if (later)
+        later(std::move(make));
+      else
+        send(make());
+    }
     sink send;
+    deferred_sink later;
     std::atomic<bool> answered{false};
   };
   std::shared_ptr<state> state_;

@@ -2,53 +2,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 namespace vigil::model {
-
-// -- label_set ------------------------------------------------------------------
-
-namespace {
-
-bool key_less(const label_set::value_type& x, std::string_view key) {
-  return x.first < key;
-}
-
-} // namespace
-
-label_set::label_set(std::vector<value_type> pairs) : pairs_(std::move(pairs)) {
-  // Stable sort keeps arrival order among equal keys, so "last wins" below is well defined.
-  std::stable_sort(pairs_.begin(), pairs_.end(),
-                   [](const value_type& x, const value_type& y) { return x.first < y.first; });
-  auto out = pairs_.begin();
-  for (auto it = pairs_.begin(); it != pairs_.end(); ++it) {
-    auto next = it + 1;
-    if (next != pairs_.end() && next->first == it->first)
-      continue;
-    if (out != it)
-      *out = std::move(*it);
-    ++out;
-  }
-  pairs_.erase(out, pairs_.end());
-}
-
-void label_set::set(std::string key, std::string value) {
-  auto it = std::lower_bound(pairs_.begin(), pairs_.end(), key, key_less);
-  if (it != pairs_.end() && it->first == key)
-    it->second = std::move(value);
-  else
-    pairs_.emplace(it, std::move(key), std::move(value));
-}
-
-const std::string* label_set::find(std::string_view key) const noexcept {
-  auto it = std::lower_bound(pairs_.begin(), pairs_.end(), key, key_less);
-  if (it != pairs_.end() && it->first == key)
-    return &it->second;
-  return nullptr;
-}
-
-void label_set::push_back_sorted(std::string key, std::string value) {
-  pairs_.emplace_back(std::move(key), std::move(value));
-}
 
 bool operator==(const event& x, const event& y) {
   return x.seq == y.seq && x.id == y.id && x.client_id == y.client_id && x.type == y.type
@@ -62,24 +21,12 @@ bool operator==(const event& x, const event& y) {
 // -- fingerprints -----------------------------------------------------------------
 
 uint64_t fingerprint_of(const label_set& labels) noexcept {
-  // FNV-1a over "name 0xff value 0xff" of the sorted pairs (the scheme Prometheus uses
-  // for its label fingerprints): stable across runs, machines and versions.
-  constexpr uint64_t offset = 14695981039346656037ULL;
-  constexpr uint64_t prime = 1099511628211ULL;
-  uint64_t h = offset;
-  auto mix = [&](std::string_view s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= prime;
-    }
-    h ^= 0xffU;
-    h *= prime;
-  };
-  for (const auto& [key, value] : labels) {
-    mix(key);
-    mix(value);
-  }
-  return h;
+  // XXH3-64 (a published, fixed algorithm) over "name 0xff value 0xff" of the sorted pairs:
+  // stable across runs, machines and versions; the separators keep {"ab":"c"} apart from
+  // {"a":"bc"} (0xff never occurs in UTF-8). A set built in key order already holds exactly
+  // these bytes, so the common case hashes in place.
+  const auto bytes = labels.canonical_bytes();
+  return XXH3_64bits(bytes.data(), bytes.size());
 }
 
 std::string fingerprint_hex(uint64_t fingerprint) {

@@ -1,12 +1,18 @@
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <iterator>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "runtime/model/label_set.hpp"
 #include "runtime/model/time.hpp"
 
 namespace vigil::model {
@@ -22,48 +28,6 @@ enum class priority : uint8_t { critical = 0, high = 1, normal = 2, low = 3 };
 
 /// Number of priority classes (one ingest queue each).
 inline constexpr std::size_t priority_count = 4;
-
-/// Sorted, owning key/value pairs (labels or annotations). Kept sorted by key so that
-/// lookups are binary searches and the fingerprint is order independent.
-class label_set {
-public:
-  using value_type = std::pair<std::string, std::string>;
-  using const_iterator = std::vector<value_type>::const_iterator;
-
-  label_set() = default;
-
-  /// Builds a set from pairs in any order; the last value wins for a repeated key.
-  explicit label_set(std::vector<value_type> pairs);
-
-  /// Takes pairs already sorted by key with no repeats (parsers that checked this themselves).
-  [[nodiscard]] static label_set adopt_sorted(std::vector<value_type> pairs) noexcept {
-    label_set s;
-    s.pairs_ = std::move(pairs);
-    return s;
-  }
-
-  /// Inserts or replaces `key`.
-  void set(std::string key, std::string value);
-
-  /// Returns the value of `key`, or nullptr when absent.
-  [[nodiscard]] const std::string* find(std::string_view key) const noexcept;
-
-  [[nodiscard]] bool contains(std::string_view key) const noexcept { return find(key) != nullptr; }
-  [[nodiscard]] std::size_t size() const noexcept { return pairs_.size(); }
-  [[nodiscard]] bool empty() const noexcept { return pairs_.empty(); }
-  [[nodiscard]] const_iterator begin() const noexcept { return pairs_.begin(); }
-  [[nodiscard]] const_iterator end() const noexcept { return pairs_.end(); }
-  void reserve(std::size_t n) { pairs_.reserve(n); }
-
-  /// Appends a pair known to sort after every present key (decoders of sorted data).
-  void push_back_sorted(std::string key, std::string value);
-
-  friend bool operator==(const label_set& x, const label_set& y) { return x.pairs_ == y.pairs_; }
-  friend bool operator!=(const label_set& x, const label_set& y) { return !(x == y); }
-
-private:
-  std::vector<value_type> pairs_;
-};
 
 /// One alert, metric sample or generic event, owning all of its data.
 /// Plain value type: safe to copy between threads and to put in actor messages.

@@ -70,6 +70,9 @@ bool expect_char(std::string_view s, std::size_t& pos, char a, char b = '\0') no
 } // namespace
 
 std::optional<timestamp> parse_rfc3339(std::string_view s) noexcept {
+  // Go's zero time, which Alertmanager sends as endsAt of every firing alert.
+  if (s == "0001-01-01T00:00:00Z")
+    return timestamp{};
   std::size_t pos = 0;
   unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!read_digits(s, pos, 4, year) || !expect_char(s, pos, '-') || !read_digits(s, pos, 2, month)

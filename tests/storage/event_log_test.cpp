@@ -15,12 +15,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-model::event alert(std::string instance, model::event_status status = model::event_status::firing) {
+model::event alert(const std::string& instance,
+                   model::event_status status = model::event_status::firing) {
   model::event e;
   e.type = model::event_type::alert;
   e.source = "test";
   e.labels.set("alertname", "HighMemoryUsage");
-  e.labels.set("instance", std::move(instance));
+  e.labels.set("instance", instance);
   e.status = status;
   e.fingerprint = model::fingerprint_of(e.labels);
   return e;
