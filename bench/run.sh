@@ -10,7 +10,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"; [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null || true' EXIT
 
 reps=${BENCH_REPS:-5}
-for suite in bench_parse bench_storage bench_queue; do
+for suite in bench_parse bench_storage bench_queue bench_checkpoint bench_match; do
   echo "== $suite"
   "$build/bench/$suite" --benchmark_repetitions="$reps" --benchmark_enable_random_interleaving=true \
     --benchmark_format=json --benchmark_out="$out/$suite.json" --benchmark_out_format=json >/dev/null
@@ -20,7 +20,7 @@ done
 rows=$(jq -r -s '[.[].benchmarks[] | select(.run_type == "iteration")]
   | group_by(.name) | map(max_by(.items_per_second // 0))
   | .[] | "| `\(.name)` | \((.real_time / 1000 * 100 | round) / 100) µs | \(((.items_per_second // 0) / 1000 | round)) k/s | \(if .queue_mb then "\((.queue_mb * 10 | round) / 10) MB for 10,000 events" else "" end) |"' \
-  "$out"/bench_parse.json "$out"/bench_storage.json "$out"/bench_queue.json)
+  "$out"/bench_*.json)
 
 # End to end over loopback: a fresh server with the shipped config (sync: batch), wrk on the
 # same machine.

@@ -10,6 +10,7 @@ find_package(yaml-cpp REQUIRED CONFIG)
 find_package(spdlog REQUIRED CONFIG)
 find_package(CLI11 REQUIRED CONFIG)
 find_package(CURL REQUIRED)
+find_package(OpenSSL REQUIRED)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 
 # Debian's libcaf-dev ships no CMake package: describe its two libraries ourselves.

@@ -27,6 +27,8 @@ bool decode_labels(decoder& dec, model::label_set& out) {
   for (uint64_t i = 0; i < n && dec.ok(); ++i) {
     auto k = dec.str();
     auto v = dec.str();
+    if (!dec.ok())
+      break; // damaged: the caller refuses the whole event
     out.append(k, v);
   }
   // Stored sets were sorted when written: sort() only confirms it.

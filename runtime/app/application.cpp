@@ -4,11 +4,13 @@
 
 #include "actors/dispatcher.hpp"
 #include "actors/system_config.hpp"
+#include "actors/workflow_service.hpp"
 #include "runtime/app/logger.hpp"
 #include "runtime/app/version.hpp"
 #include "runtime/http/event_routes.hpp"
 #include "runtime/http/router.hpp"
 #include "runtime/http/server.hpp"
+#include "runtime/http/workflow_routes.hpp"
 #include "runtime/ingest/event_queue.hpp"
 #include "runtime/ingest/ingest_service.hpp"
 #include "runtime/model/clock.hpp"
@@ -28,6 +30,7 @@ struct application::impl {
   std::unique_ptr<ingest::event_queue> queue;
   std::unique_ptr<actors::system_config> actor_cfg;
   std::unique_ptr<caf::actor_system> system;
+  std::unique_ptr<actors::workflow_service> workflows;
   std::unique_ptr<actors::dispatcher_pool> dispatchers;
   std::unique_ptr<ingest::ingest_service> ingest;
   http::router routes;
@@ -50,18 +53,30 @@ caf::error application::impl::start_pipeline() {
   actor_cfg = std::make_unique<actors::system_config>();
   system = std::make_unique<caf::actor_system>(*actor_cfg);
 
-  auto* event_log = log.get();
+  actors::workflow_service_options wopts;
+  wopts.repository = cfg.runbooks.repository;
+  for (const auto& i : cfg.integrations)
+    wopts.integrations.push_back(i.name);
+  wopts.engine.max_concurrent = cfg.engine.workflow_execution.max_concurrent;
+  wopts.engine.default_run_timeout = cfg.engine.workflow_execution.timeout;
+  wopts.sync = cfg.storage.sync;
+  workflows =
+    std::make_unique<actors::workflow_service>(*system, *db, *log, *clk, std::move(wopts));
+  auto report = workflows->reload();
+  for (const auto& d : report.errors)
+    app_log.error("runbook not loaded", {{"problem", d.to_string()}});
+  app_log.info("runbooks loaded", {{"repository", cfg.runbooks.repository},
+                                   {"runbooks", std::to_string(report.runbooks.size())},
+                                   {"problems", std::to_string(report.errors.size())}});
+  auto resumed = workflows->recover();
+  if (!resumed)
+    return std::move(resumed.error());
+  if (*resumed > 0)
+    app_log.info("resuming workflow runs left unfinished", {{"runs", std::to_string(*resumed)}});
+
+  auto* wf = workflows.get();
   dispatchers = std::make_unique<actors::dispatcher_pool>(
-    *system, *queue,
-    [event_log](std::vector<model::event>& batch) {
-      // No runbooks are wired yet: dispatching means recording that the event was handled.
-      std::vector<uint64_t> seqs;
-      seqs.reserve(batch.size());
-      for (const auto& e : batch)
-        seqs.push_back(e.seq);
-      if (auto err = event_log->set_state(seqs, storage::event_state::dispatched))
-        app_log.error("cannot mark events dispatched", {{"error", describe(err)}});
-    },
+    *system, *queue, [wf](std::vector<model::event>& batch) { wf->dispatch(batch); },
     cfg.engine.event_processing.batch_size);
   auto* pool = dispatchers.get();
   ingest = std::make_unique<ingest::ingest_service>(
@@ -78,6 +93,7 @@ caf::error application::impl::start_pipeline() {
     queue->push_unreserved(std::move(e));
   dispatchers->start(cfg.engine.event_processing.workers);
   http::add_event_routes(routes, *ingest, *log, *clk);
+  http::add_workflow_routes(routes, *workflows, *clk);
   return caf::none;
 }
 
@@ -183,11 +199,14 @@ void application::stop(std::chrono::milliseconds grace) {
   p.server.reset();
   if (p.dispatchers)
     p.dispatchers->stop(); // what they have not taken stays `accepted` and is re-queued next start
+  if (p.workflows)
+    p.workflows->stop(); // runs are checkpointed; they resume at the next start
   if (p.log)
     p.log->close();
   p.dispatchers.reset();
   p.system.reset(); // waits for all actors to finish
   p.ingest.reset();
+  p.workflows.reset();
   p.log.reset();
   if (p.db) {
     if (auto err = p.db->mark_clean_shutdown())

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "runtime/app/commands.hpp"
+#include "runtime/app/validate_command.hpp"
 #include "runtime/app/version.hpp"
 
 int main(int argc, char** argv) {
@@ -36,6 +37,9 @@ int main(int argc, char** argv) {
   auto* validate_cmd =
     cli.add_subcommand("validate", "Check runbook files or folders; exit 1 listing every problem");
   validate_cmd->add_option("paths", validate_paths, "Runbook files or folders")->required();
+  std::string validate_config;
+  validate_cmd->add_option("-c,--config", validate_config,
+                           "Config whose integrations the steps may name");
 
   auto* run_cmd =
     cli.add_subcommand("run", "Run one runbook locally (or render it with --dry-run)");
@@ -65,11 +69,12 @@ int main(int argc, char** argv) {
     return run_serve(serve);
   if (name == "validate-config")
     return run_validate_config(config_file);
+  if (name == "validate")
+    return run_validate(validate_paths, validate_config);
   if (name == "version") {
     std::cout << version_report();
     return 0;
   }
-  (void)validate_cmd;
   (void)run_cmd;
   (void)backup_cmd;
   (void)restore_cmd;

@@ -1,0 +1,461 @@
+#include "actors/workflow_manager.hpp"
+
+#include <deque>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/logger.hpp"
+#include "actors/messages.hpp"
+#include "actors/workflow_run.hpp"
+#include "runtime/model/errc.hpp"
+
+namespace vigil::actors {
+
+namespace {
+
+using model::workflow_state;
+
+/// A run that is persisted but not running: it waits for a slot.
+struct waiting_run {
+  model::workflow_record rec;
+  runbook::runbook_ptr book;
+};
+
+/// Runs whose creation is being written.
+struct creating_batch {
+  std::vector<waiting_run> runs;
+  std::vector<bool> start_now;
+  std::vector<std::string> new_sources;
+  caf::response_promise promise; ///< execute: answered with the id
+  bool answers = false;
+};
+
+struct manager_state {
+  static inline const char* name = "vigil.workflow_manager";
+
+  engine* eng = nullptr;
+  struct slot {
+    caf::actor actor;
+    std::string runbook;
+    uint64_t fingerprint = 0;
+    std::string key;
+  };
+  std::unordered_map<std::string, slot> active;
+  std::deque<waiting_run> waiting;
+  std::size_t starting = 0; ///< runs being written that start at once
+  std::map<std::pair<std::string, uint64_t>, std::string> by_runbook_fp;
+  std::unordered_multimap<uint64_t, std::string> by_fp;
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> by_key;
+  std::map<std::pair<std::string, uint64_t>, model::timestamp> last_finished;
+  std::unordered_set<std::string> stored_sources;
+  std::unordered_map<uint64_t, creating_batch> creating;
+  uint64_t next_batch = 0;
+  uint32_t counter = 0;
+
+  [[nodiscard]] std::size_t reserved() const { return active.size() + starting; }
+
+  void index(const model::workflow_record& rec) {
+    by_runbook_fp[{rec.runbook, rec.trigger.fingerprint}] = rec.id;
+    by_fp.emplace(rec.trigger.fingerprint, rec.id);
+    if (!rec.concurrency_key.empty())
+      by_key[{rec.runbook, rec.concurrency_key}].push_back(rec.id);
+  }
+
+  void unindex(const std::string& id, const std::string& runbook, uint64_t fp,
+               const std::string& key) {
+    auto it = by_runbook_fp.find({runbook, fp});
+    if (it != by_runbook_fp.end() && it->second == id)
+      by_runbook_fp.erase(it);
+    for (auto [b, e] = by_fp.equal_range(fp); b != e; ++b) {
+      if (b->second == id) {
+        by_fp.erase(b);
+        break;
+      }
+    }
+    if (!key.empty()) {
+      auto kit = by_key.find({runbook, key});
+      if (kit != by_key.end()) {
+        auto& ids = kit->second;
+        ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
+        if (ids.empty())
+          by_key.erase(kit);
+      }
+    }
+  }
+
+  /// Runs of `runbook` with `key` that are running or about to.
+  [[nodiscard]] std::size_t running_with_key(const std::string& runbook,
+                                             const std::string& key) const {
+    auto it = by_key.find({runbook, key});
+    if (it == by_key.end())
+      return 0;
+    std::size_t n = 0;
+    for (const auto& id : it->second)
+      if (active.count(id) > 0)
+        ++n;
+    return n;
+  }
+};
+
+using self_ptr = caf::stateful_actor<manager_state>*;
+
+model::workflow_record make_record(manager_state& st, const runbook::runbook& book,
+                                   const model::event& e, std::string key,
+                                   const std::map<std::string, std::string>& params) {
+  const auto now = st.eng->clock->now();
+  model::workflow_record rec;
+  rec.id = model::make_workflow_id(now, st.counter++);
+  rec.runbook = book.name;
+  rec.runbook_path = book.path;
+  rec.runbook_sha256 = book.sha256;
+  rec.state = workflow_state::pending;
+  rec.created_at = now;
+  rec.updated_at = now;
+  rec.params = book.parameters;
+  for (const auto& [k, v] : params)
+    rec.params[k] = v;
+  rec.event_seq = e.seq;
+  rec.trigger = e;
+  rec.concurrency_key = std::move(key);
+  rec.steps.reserve(book.steps.size());
+  for (const auto& s : book.steps) {
+    model::step_record sr;
+    sr.name = s.name;
+    rec.steps.push_back(std::move(sr));
+  }
+  return rec;
+}
+
+std::string render_key(const runbook::runbook& book, const model::event& e,
+                       const std::map<std::string, std::string>& params) {
+  if (!book.concurrency.key)
+    return {};
+  runbook::render_context ctx;
+  ctx.event = &e;
+  ctx.params = &params;
+  return book.concurrency.key->render(ctx);
+}
+
+void spawn_run(self_ptr self, waiting_run run) {
+  auto& st = self->state;
+  manager_state::slot s;
+  s.runbook = run.rec.runbook;
+  s.fingerprint = run.rec.trigger.fingerprint;
+  s.key = run.rec.concurrency_key;
+  const auto id = run.rec.id;
+  s.actor = spawn_workflow_run(self->system(), st.eng, caf::actor_cast<caf::actor>(self),
+                               std::move(run.book), std::move(run.rec));
+  // Linked: when the manager stops (shutdown), its runs stop with it.
+  self->link_to(s.actor);
+  st.active.emplace(id, std::move(s));
+}
+
+/// Starts waiting runs, in order, while there are slots.
+void admit(self_ptr self) {
+  auto& st = self->state;
+  for (auto it = st.waiting.begin();
+       it != st.waiting.end() && st.reserved() < st.eng->options.max_concurrent;) {
+    const auto& rec = it->rec;
+    const auto& conc = it->book->concurrency;
+    if (!rec.concurrency_key.empty()
+        && st.running_with_key(rec.runbook, rec.concurrency_key) >= conc.max) {
+      ++it;
+      continue;
+    }
+    auto run = std::move(*it);
+    it = st.waiting.erase(it);
+    st.eng->stats.pending.fetch_sub(1, std::memory_order_relaxed);
+    spawn_run(self, std::move(run));
+  }
+}
+
+/// Persists `batch` (and `w`); the runs start once it is durable.
+void persist_batch(self_ptr self, storage::workflow_write w, creating_batch batch) {
+  auto& st = self->state;
+  if (w.records.empty() && w.dispatched.empty()) {
+    if (batch.answers)
+      batch.promise.deliver(make_error(errc::internal, "nothing to create"));
+    return;
+  }
+  const auto id = ++st.next_batch;
+  st.creating.emplace(id, std::move(batch));
+  auto me = caf::actor_cast<caf::actor>(self);
+  st.eng->persist(std::move(w), [me, id](caf::error err) {
+    caf::anon_send(me, created_atom::value, id, std::move(err));
+  });
+}
+
+/// Adds the creation of a run to `w`.
+void stage(manager_state& st, storage::workflow_write& w, creating_batch& batch, waiting_run run,
+           bool start_now, const std::string& why) {
+  auto& rec = run.rec;
+  model::workflow_log_entry e;
+  e.seq = ++rec.log_seq;
+  e.at = rec.created_at;
+  e.kind = "created";
+  e.message = why;
+  w.log.emplace_back(rec.id, std::move(e));
+  w.records.push_back(rec);
+  if (st.stored_sources.insert(run.book->sha256).second) {
+    w.runbook_sources.emplace_back(run.book->sha256, run.book->source);
+    batch.new_sources.push_back(run.book->sha256);
+  }
+  st.index(rec);
+  if (start_now)
+    ++st.starting;
+  batch.runs.push_back(std::move(run));
+  batch.start_now.push_back(start_now);
+}
+
+caf::error unknown_or_ended(self_ptr self, const std::string& id) {
+  if (self->state.eng->store != nullptr) {
+    if (auto rec = self->state.eng->store->get(id))
+      return make_error(errc::conflict, "workflow " + id + " is "
+                                          + std::string{model::to_string(rec->state)}
+                                          + " and takes no more commands");
+  }
+  return make_error(errc::not_found, "no workflow with id " + id);
+}
+
+/// Forwards a command to the run's actor and relays its answer.
+template <class... Ts>
+caf::result<std::string> forward(self_ptr self, const std::string& id, Ts... xs) {
+  auto& st = self->state;
+  auto it = st.active.find(id);
+  if (it == st.active.end())
+    return unknown_or_ended(self, id);
+  auto rp = self->make_response_promise<std::string>();
+  self->request(it->second.actor, caf::infinite, xs...)
+    .then([rp](std::string& s) mutable { rp.deliver(std::move(s)); },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
+/// Cancels a run that is waiting for a slot.
+bool cancel_waiting(self_ptr self, const std::string& id, const std::string& reason) {
+  auto& st = self->state;
+  auto it = std::find_if(st.waiting.begin(), st.waiting.end(),
+                         [&](const waiting_run& r) { return r.rec.id == id; });
+  if (it == st.waiting.end())
+    return false;
+  auto rec = std::move(it->rec);
+  st.waiting.erase(it);
+  st.eng->stats.pending.fetch_sub(1, std::memory_order_relaxed);
+  st.eng->stats.cancelled.fetch_add(1, std::memory_order_relaxed);
+  st.unindex(rec.id, rec.runbook, rec.trigger.fingerprint, rec.concurrency_key);
+  const auto now = st.eng->clock->now();
+  rec.state = workflow_state::cancelled;
+  rec.reason = reason;
+  rec.finished_at = now;
+  rec.updated_at = now;
+  storage::workflow_write w;
+  model::workflow_log_entry e;
+  e.seq = ++rec.log_seq;
+  e.at = now;
+  e.kind = "state";
+  e.message = "cancelled: " + reason;
+  w.log.emplace_back(rec.id, std::move(e));
+  w.records.push_back(std::move(rec));
+  st.eng->persist(std::move(w), [](const caf::error& err) {
+    if (err)
+      engine_log.error("cannot record a cancelled pending run", {{"error", describe(err)}});
+  });
+  return true;
+}
+
+} // namespace
+
+caf::actor spawn_workflow_manager(caf::actor_system& sys, engine* eng) {
+  return sys.spawn([eng](caf::stateful_actor<manager_state>* self) -> caf::behavior {
+    self->state.eng = eng;
+    return {
+      [=](start_atom, const model::event& e, const std::vector<runbook::runbook_ptr>& books) {
+        auto& st = self->state;
+        if (e.status == model::event_status::resolved) {
+          // Every active run of this alert learns that it resolved.
+          for (auto [b, end] = st.by_fp.equal_range(e.fingerprint); b != end; ++b) {
+            if (auto it = st.active.find(b->second); it != st.active.end())
+              self->send(it->second.actor, resolved_atom::value);
+            for (auto& w : st.waiting)
+              if (w.rec.id == b->second)
+                w.rec.resolved = true;
+          }
+        }
+        storage::workflow_write w;
+        if (e.seq != 0)
+          w.dispatched.push_back(e.seq);
+        creating_batch batch;
+        const auto now = st.eng->clock->now();
+        const std::map<std::string, std::string> no_params;
+        for (const auto& book : books) {
+          const std::pair<std::string, uint64_t> rf{book->name, e.fingerprint};
+          if (st.by_runbook_fp.count(rf) > 0)
+            continue; // a run of this runbook for this alert is active: nothing new starts
+          if (book->dedup_window.count() > 0) {
+            auto it = st.last_finished.find(rf);
+            if (it != st.last_finished.end()
+                && now - it->second
+                     < std::chrono::duration_cast<std::chrono::nanoseconds>(book->dedup_window))
+              continue;
+          }
+          auto key = render_key(*book, e, book->parameters);
+          bool start_now = st.reserved() < st.eng->options.max_concurrent;
+          if (!key.empty()) {
+            auto kit = st.by_key.find({book->name, key});
+            const std::size_t holders = kit == st.by_key.end() ? 0 : kit->second.size();
+            if (holders >= book->concurrency.max) {
+              if (book->concurrency.policy == runbook::concurrency_policy::skip)
+                continue;
+              if (book->concurrency.policy == runbook::concurrency_policy::replace) {
+                const auto oldest = kit->second.front();
+                if (!cancel_waiting(self, oldest, "replaced by a newer run"))
+                  if (auto it = st.active.find(oldest); it != st.active.end())
+                    self->send(it->second.actor, cancel_atom::value);
+              }
+              start_now = false; // queue (or replace): its turn comes when a holder ends
+            }
+          }
+          auto rec = make_record(st, *book, e, std::move(key), {});
+          stage(st, w, batch, waiting_run{std::move(rec), book}, start_now,
+                "triggered by event " + e.id);
+        }
+        persist_batch(self, std::move(w), std::move(batch));
+      },
+      [=](execute_atom, const execute_request& req) -> caf::result<std::string> {
+        auto& st = self->state;
+        if (!req.book)
+          return make_error(errc::invalid_argument, "no runbook given");
+        model::event manual;
+        manual.type = model::event_type::event;
+        manual.source = "manual";
+        manual.received_at = st.eng->clock->now();
+        std::map<std::string, std::string> params = req.book->parameters;
+        for (const auto& [k, v] : req.params)
+          params[k] = v;
+        auto key = render_key(*req.book, manual, params);
+        bool start_now = st.reserved() < st.eng->options.max_concurrent;
+        if (!key.empty() && st.running_with_key(req.book->name, key) >= req.book->concurrency.max)
+          start_now = false;
+        auto rec = make_record(st, *req.book, manual, std::move(key), req.params);
+        storage::workflow_write w;
+        creating_batch batch;
+        batch.promise = self->make_response_promise<std::string>();
+        batch.answers = true;
+        auto promise = batch.promise;
+        stage(st, w, batch, waiting_run{std::move(rec), req.book}, start_now, "started by hand");
+        persist_batch(self, std::move(w), std::move(batch));
+        return promise;
+      },
+      [=](created_atom, uint64_t id, const caf::error& err) {
+        auto& st = self->state;
+        auto node = st.creating.extract(id);
+        if (node.empty())
+          return;
+        auto& batch = node.mapped();
+        if (err) {
+          engine_log.error("cannot create workflow runs; the event stays undispatched",
+                           {{"error", describe(err)}});
+          for (std::size_t i = 0; i < batch.runs.size(); ++i) {
+            const auto& rec = batch.runs[i].rec;
+            st.unindex(rec.id, rec.runbook, rec.trigger.fingerprint, rec.concurrency_key);
+            if (batch.start_now[i])
+              --st.starting;
+          }
+          for (const auto& sha : batch.new_sources)
+            st.stored_sources.erase(sha);
+          if (batch.answers)
+            batch.promise.deliver(err);
+          return;
+        }
+        std::string first_id = batch.runs.empty() ? std::string{} : batch.runs.front().rec.id;
+        for (std::size_t i = 0; i < batch.runs.size(); ++i) {
+          st.eng->stats.created.fetch_add(1, std::memory_order_relaxed);
+          if (batch.start_now[i]) {
+            --st.starting;
+            spawn_run(self, std::move(batch.runs[i]));
+          } else {
+            st.eng->stats.pending.fetch_add(1, std::memory_order_relaxed);
+            st.waiting.push_back(std::move(batch.runs[i]));
+          }
+        }
+        if (batch.answers)
+          batch.promise.deliver(first_id);
+        admit(self);
+      },
+      [=](finished_atom, const std::string& id, workflow_state) {
+        auto& st = self->state;
+        auto it = st.active.find(id);
+        if (it == st.active.end())
+          return;
+        auto slot = std::move(it->second);
+        st.active.erase(it);
+        st.unindex(id, slot.runbook, slot.fingerprint, slot.key);
+        st.last_finished[{slot.runbook, slot.fingerprint}] = st.eng->clock->now();
+        admit(self);
+      },
+      [=](recover_atom) -> caf::result<uint64_t> {
+        auto& st = self->state;
+        if (st.eng->store == nullptr)
+          return uint64_t{0};
+        auto runs = st.eng->store->unfinished();
+        if (!runs)
+          return std::move(runs.error());
+        uint64_t resumed = 0;
+        for (auto& rec : *runs) {
+          if (st.active.count(rec.id) > 0)
+            continue;
+          auto book = st.eng->resolve_runbook ? st.eng->resolve_runbook(rec) : nullptr;
+          if (!book) {
+            engine_log.error("cannot resume a run: its runbook version is not available",
+                             {{"workflow_id", rec.id}, {"runbook", rec.runbook}});
+            continue;
+          }
+          st.stored_sources.insert(book->sha256);
+          st.index(rec);
+          ++resumed;
+          if (rec.state == workflow_state::pending) {
+            st.eng->stats.pending.fetch_add(1, std::memory_order_relaxed);
+            st.waiting.push_back(waiting_run{std::move(rec), std::move(book)});
+          } else {
+            spawn_run(self, waiting_run{std::move(rec), std::move(book)});
+          }
+        }
+        admit(self);
+        return resumed;
+      },
+      [=](cancel_atom, const std::string& id) -> caf::result<std::string> {
+        if (cancel_waiting(self, id, "cancelled by operator"))
+          return std::string{"cancelled"};
+        return forward(self, id, cancel_atom::value);
+      },
+      [=](kill_atom, const std::string& id) -> caf::result<std::string> {
+        if (cancel_waiting(self, id, "killed by operator"))
+          return std::string{"cancelled"};
+        return forward(self, id, kill_atom::value);
+      },
+      [=](pause_atom, const std::string& id) -> caf::result<std::string> {
+        return forward(self, id, pause_atom::value);
+      },
+      [=](resume_atom, const std::string& id, const resume_options& opts)
+        -> caf::result<std::string> { return forward(self, id, resume_atom::value, opts); },
+      [=](approve_atom, const std::string& id, const gate_decision& d) -> caf::result<std::string> {
+        return forward(self, id, approve_atom::value, d);
+      },
+      [=](reject_atom, const std::string& id, const gate_decision& d) -> caf::result<std::string> {
+        return forward(self, id, reject_atom::value, d);
+      },
+      [=](status_atom) {
+        auto& st = self->state;
+        return manager_status{st.active.size(), st.waiting.size()};
+      },
+    };
+  });
+}
+
+} // namespace vigil::actors

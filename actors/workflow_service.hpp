@@ -1,0 +1,112 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/expected.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/engine.hpp"
+#include "actors/messages.hpp"
+#include "runtime/runbook/matcher.hpp"
+
+namespace vigil::storage {
+class database;
+class event_log;
+} // namespace vigil::storage
+
+namespace vigil::actors {
+
+/// A loaded set of runbooks with its matcher. Immutable; replaced whole on reload, so a
+/// dispatcher always sees one consistent set.
+struct runbook_set {
+  explicit runbook_set(std::vector<runbook::runbook_ptr> books);
+
+  runbook::matcher matcher;
+  std::unordered_map<const runbook::runbook*, runbook::runbook_ptr> by_address;
+};
+
+/// How to run the workflow engine.
+struct workflow_service_options {
+  std::string repository;                  ///< runbooks folder
+  runbook::integration_names integrations; ///< configured integration names
+  engine_options engine;
+  model::sync_policy sync = model::sync_policy::batch;
+  bool inline_exec = false; ///< run commands inside the executor (tests)
+};
+
+/// The workflow engine of a process: runbooks, the workflow store, the manager actor and its
+/// runs, the command executor. Dispatchers hand it events; operators (C++ now, the API later)
+/// drive runs through it. Thread-safety: every member may be called from any thread, except
+/// `stop`, which the owner calls once.
+class workflow_service {
+public:
+  workflow_service(caf::actor_system& sys, storage::database& db, storage::event_log& log,
+                   const model::clock& clk, workflow_service_options opts);
+  ~workflow_service();
+  workflow_service(const workflow_service&) = delete;
+  workflow_service& operator=(const workflow_service&) = delete;
+
+  // -- runbooks ------------------------------------------------------------------------
+
+  /// Loads the repository again. When any file fails validation, the valid ones are loaded and
+  /// the report lists the errors. Running runs keep the version they started with.
+  runbook::repository_report reload();
+
+  /// Replaces the loaded set (tests, `vigil run`).
+  void install(std::vector<runbook::runbook_ptr> books);
+
+  /// The loaded set.
+  [[nodiscard]] std::shared_ptr<const runbook_set> runbooks() const;
+
+  // -- events --------------------------------------------------------------------------
+
+  /// Matches a batch of events and starts their runs; events that match nothing are marked
+  /// dispatched. Called by the dispatcher actors.
+  void dispatch(std::vector<model::event>& batch);
+
+  // -- runs ----------------------------------------------------------------------------
+
+  /// Resumes the runs a previous process left unfinished; how many.
+  caf::expected<uint64_t> recover();
+
+  /// Starts `book` by hand; the new run's id.
+  caf::expected<std::string> execute(runbook::runbook_ptr book,
+                                     std::map<std::string, std::string> params);
+
+  /// Operator commands; each answers the run's new state.
+  caf::expected<std::string> cancel(const std::string& id);
+  caf::expected<std::string> kill(const std::string& id);
+  caf::expected<std::string> pause(const std::string& id);
+  caf::expected<std::string> resume(const std::string& id, resume_options opts);
+  caf::expected<std::string> approve(const std::string& id, gate_decision d);
+  caf::expected<std::string> reject(const std::string& id, gate_decision d);
+
+  [[nodiscard]] storage::workflow_store& store() noexcept { return *store_; }
+  [[nodiscard]] engine& context() noexcept { return *engine_; }
+  [[nodiscard]] const caf::actor& manager() const noexcept { return manager_; }
+
+  /// Stops the manager and every run (their state is checkpointed; commands still running are
+  /// killed and run again after a restart), then closes the store.
+  void stop();
+
+private:
+  template <class... Ts>
+  caf::expected<std::string> ask(Ts&&... xs);
+
+  caf::actor_system& sys_;
+  storage::event_log& log_;
+  workflow_service_options opts_;
+  std::unique_ptr<storage::workflow_store> store_;
+  std::unique_ptr<engine> engine_;
+  caf::actor manager_;
+  std::shared_ptr<const runbook_set> set_;
+  bool stopped_ = false;
+};
+
+} // namespace vigil::actors

@@ -1,0 +1,82 @@
+#include "runtime/http/workflow_json.hpp"
+
+namespace vigil::http {
+
+namespace {
+
+void write_time(model::json_writer& w, std::string_view key, model::timestamp t) {
+  w.key(key);
+  if (model::to_unix_nanos(t) == 0)
+    w.null();
+  else
+    w.value(model::format_rfc3339(t));
+}
+
+} // namespace
+
+void write_workflow_json(model::json_writer& w, const model::workflow_record& r, bool with_steps) {
+  w.begin_object();
+  w.field("id", r.id).field("runbook", r.runbook).field("runbook_path", r.runbook_path);
+  w.field("runbook_sha256", r.runbook_sha256);
+  w.field("status", model::to_string(r.state)).field("reason", r.reason);
+  write_time(w, "created_at", r.created_at);
+  write_time(w, "started_at", r.started_at);
+  write_time(w, "updated_at", r.updated_at);
+  write_time(w, "finished_at", r.finished_at);
+  w.key("current_step");
+  if (r.current_step < r.steps.size())
+    w.value(r.steps[r.current_step].name);
+  else
+    w.null();
+  w.key("error");
+  if (r.error.empty())
+    w.null();
+  else
+    w.value(r.error);
+  w.key("parameters").begin_object();
+  for (const auto& [k, v] : r.params)
+    w.field(k, v);
+  w.end_object();
+  w.key("event_id");
+  if (r.event_seq == 0)
+    w.null();
+  else
+    w.value(r.trigger.id);
+  w.field("fingerprint", model::fingerprint_hex(r.trigger.fingerprint));
+  w.field("resolved", r.resolved).field("attempts", r.total_attempts);
+  if (!r.gate_step.empty())
+    w.field("gate", r.gate_step);
+  if (!r.decided_by.empty())
+    w.field("decided_by", r.decided_by);
+  if (!r.concurrency_key.empty())
+    w.field("concurrency_key", r.concurrency_key);
+  if (with_steps) {
+    w.key("steps").begin_array();
+    for (const auto& s : r.steps) {
+      w.begin_object();
+      w.field("name", s.name)
+        .field("status", model::to_string(s.status))
+        .field("attempts", s.attempts);
+      w.field("exit_code", static_cast<int64_t>(s.exit_code)).field("output", s.output);
+      w.field("error", s.error);
+      write_time(w, "started_at", s.started_at);
+      write_time(w, "finished_at", s.finished_at);
+      w.end_object();
+    }
+    w.end_array();
+  }
+  w.end_object();
+}
+
+void write_log_entry_json(model::json_writer& w, const model::workflow_log_entry& e) {
+  w.begin_object();
+  w.field("seq", e.seq).field("timestamp", model::format_rfc3339(e.at)).field("kind", e.kind);
+  if (!e.step.empty())
+    w.field("step", e.step);
+  if (e.attempt > 0)
+    w.field("attempt", e.attempt);
+  w.field("message", e.message);
+  w.end_object();
+}
+
+} // namespace vigil::http

@@ -1,0 +1,86 @@
+// A folder of runbooks: every *.yaml / *.yml under it, each validated on its own.
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "runtime/runbook/loader_internal.hpp"
+
+namespace vigil::runbook {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_runbook_file(const fs::path& p) {
+  const auto ext = p.extension().string();
+  return ext == ".yaml" || ext == ".yml";
+}
+
+bool hidden(const fs::path& p) {
+  const auto name = p.filename().string();
+  return !name.empty() && name[0] == '.';
+}
+
+} // namespace
+
+repository_report load_repository(const std::string& dir, const integration_names& integrations) {
+  repository_report report;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    report.errors.push_back(model::diagnostic{dir, "", 0, 0, "not a directory"});
+    return report;
+  }
+  // Relative paths, sorted: load order (and so match order) does not depend on the file
+  // system. Hidden entries (.git, .github) are not runbooks.
+  std::vector<std::string> files;
+  fs::recursive_directory_iterator it{dir, fs::directory_options::none, ec};
+  for (; !ec && it != fs::recursive_directory_iterator{}; it.increment(ec)) {
+    if (hidden(it->path())) {
+      if (it->is_directory(ec))
+        it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file(ec) && is_runbook_file(it->path()))
+      files.push_back(fs::relative(it->path(), dir, ec).generic_string());
+  }
+  if (ec)
+    report.errors.push_back(model::diagnostic{dir, "", 0, 0, "cannot list: " + ec.message()});
+  std::sort(files.begin(), files.end());
+  report.files = files.size();
+
+  std::vector<std::pair<std::string, std::string>> seen; // name -> path of its first runbook
+  for (const auto& rel : files) {
+    const auto origin = (fs::path{dir} / rel).string();
+    std::ifstream in{origin, std::ios::binary};
+    if (!in) {
+      report.errors.push_back(model::diagnostic{origin, "", 0, 0, "cannot read the file"});
+      continue;
+    }
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    int line = 0, column = 0;
+    auto loaded = detail::load_text(buf.str(), origin, rel, integrations, &line, &column);
+    if (!loaded) {
+      report.errors.insert(report.errors.end(), loaded.errors().begin(), loaded.errors().end());
+      continue;
+    }
+    const auto& name = loaded.value().name;
+    auto first =
+      std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == name; });
+    if (first != seen.end()) {
+      report.errors.push_back(model::diagnostic{origin, "name", line, column,
+                                                "duplicate runbook name \"" + name
+                                                  + "\" (already used by " + first->second + ")"});
+      continue;
+    }
+    seen.emplace_back(name, rel);
+    report.runbooks.push_back(std::make_shared<const runbook>(std::move(loaded).value()));
+  }
+  model::sort_by_position(report.errors);
+  return report;
+}
+
+} // namespace vigil::runbook
