@@ -168,7 +168,9 @@ void step_succeeded(self_ptr self, std::string output, int exit_code) {
   st.log("step_finished", sr.name, sr.attempts, "succeeded");
   ++rec.current_step;
   st.set_state(workflow_state::running);
-  st.checkpoint([self] { run_next(self); });
+  // The step's end and what comes next (the next step's start, or the end of the run) are
+  // checkpointed together, before the next side effect.
+  run_next(self);
 }
 
 void step_failed(self_ptr self, failure_kind kind, std::string error, std::string output,
@@ -348,10 +350,11 @@ void begin(self_ptr self) {
   arm_deadline(self);
   switch (rec.state) {
     case workflow_state::pending:
+      // Leaving pending and starting the first step are one checkpoint (written by the step).
       rec.started_at = st.now();
       st.eng->stats.started.fetch_add(1, std::memory_order_relaxed);
       st.set_state(workflow_state::running);
-      return st.checkpoint([self] { run_next(self); });
+      return run_next(self);
     case workflow_state::running:
       // After a restart: a step that was running runs again, as its next attempt.
       st.log("resumed", "", 0, "resumed after a restart");

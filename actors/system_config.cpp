@@ -15,6 +15,9 @@ system_config::system_config(std::size_t scheduler_threads) {
   if (scheduler_threads == 0)
     scheduler_threads = std::max(2U, std::thread::hardware_concurrency());
   set("scheduler.max-threads", scheduler_threads);
+  // A shared queue with a condition variable: idle workers sleep instead of polling to steal
+  // work, which on a small machine would take CPU from the io threads and RocksDB.
+  set("scheduler.policy", caf::atom("sharing"));
 }
 
 } // namespace vigil::actors

@@ -151,8 +151,6 @@ void spawn_run(self_ptr self, waiting_run run) {
   const auto id = run.rec.id;
   s.actor = spawn_workflow_run(self->system(), st.eng, caf::actor_cast<caf::actor>(self),
                                std::move(run.book), std::move(run.rec));
-  // Linked: when the manager stops (shutdown), its runs stop with it.
-  self->link_to(s.actor);
   st.active.emplace(id, std::move(s));
 }
 
@@ -274,6 +272,13 @@ bool cancel_waiting(self_ptr self, const std::string& id, const std::string& rea
 caf::actor spawn_workflow_manager(caf::actor_system& sys, engine* eng) {
   return sys.spawn([eng](caf::stateful_actor<manager_state>* self) -> caf::behavior {
     self->state.eng = eng;
+    // At shutdown the manager's exit reaches every run (not linked: with many runs, links make
+    // each run's end cost a scan of the manager's attachments).
+    self->set_exit_handler([self](caf::exit_msg& msg) {
+      for (auto& [id, slot] : self->state.active)
+        self->send_exit(slot.actor, msg.reason);
+      self->quit(msg.reason);
+    });
     return {
       [=](start_atom, const model::event& e, const std::vector<runbook::runbook_ptr>& books) {
         auto& st = self->state;
@@ -335,6 +340,8 @@ caf::actor spawn_workflow_manager(caf::actor_system& sys, engine* eng) {
         manual.type = model::event_type::event;
         manual.source = "manual";
         manual.received_at = st.eng->clock->now();
+        manual.labels = req.labels;
+        manual.fingerprint = model::fingerprint_of(manual.labels);
         std::map<std::string, std::string> params = req.book->parameters;
         for (const auto& [k, v] : req.params)
           params[k] = v;

@@ -18,6 +18,8 @@ namespace vigil::actors {
 struct execute_request {
   runbook::runbook_ptr book;
   std::map<std::string, std::string> params;
+  /// Labels the run's templates see as `labels.*` (`vigil run --label`); no event is stored.
+  model::label_set labels;
 };
 
 /// Counts the manager reports for `status_atom`.

@@ -62,6 +62,8 @@ caf::behavior run_behavior(self_ptr self) {
         return;
       }
       st.writing = false;
+      st.pending_write = {};
+      st.unwritten.shrink_to_fit();
       auto next = std::move(st.after_write);
       st.after_write = nullptr;
       // At shutdown the state is durable; the next side effect waits for the restart.
@@ -305,7 +307,8 @@ caf::actor spawn_workflow_run(caf::actor_system& sys, engine* eng, const caf::ac
     st.manager = manager;
     st.book = std::move(book);
     st.rec = std::move(record);
-    st.rng.seed(eng->options.seed != 0 ? eng->options.seed : std::hash<std::string>{}(st.rec.id));
+    st.rng.seed(static_cast<std::minstd_rand::result_type>(
+      eng->options.seed != 0 ? eng->options.seed : std::hash<std::string>{}(st.rec.id)));
     eng->stats.active.fetch_add(1, std::memory_order_relaxed);
     self->attach_functor([eng] { eng->stats.active.fetch_sub(1, std::memory_order_relaxed); });
     begin(self);

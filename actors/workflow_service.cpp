@@ -122,8 +122,10 @@ caf::expected<uint64_t> workflow_service::recover() {
 }
 
 caf::expected<std::string> workflow_service::execute(runbook::runbook_ptr book,
-                                                     std::map<std::string, std::string> params) {
-  return ask(execute_atom::value, execute_request{std::move(book), std::move(params)});
+                                                     std::map<std::string, std::string> params,
+                                                     model::label_set labels) {
+  return ask(execute_atom::value,
+             execute_request{std::move(book), std::move(params), std::move(labels)});
 }
 
 caf::expected<std::string> workflow_service::cancel(const std::string& id) {

@@ -75,9 +75,10 @@ public:
   /// Resumes the runs a previous process left unfinished; how many.
   caf::expected<uint64_t> recover();
 
-  /// Starts `book` by hand; the new run's id.
+  /// Starts `book` by hand; the new run's id. `labels` are what its templates see as labels.
   caf::expected<std::string> execute(runbook::runbook_ptr book,
-                                     std::map<std::string, std::string> params);
+                                     std::map<std::string, std::string> params,
+                                     model::label_set labels = {});
 
   /// Operator commands; each answers the run's new state.
   caf::expected<std::string> cancel(const std::string& id);

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "runtime/app/commands.hpp"
+#include "runtime/app/run_command.hpp"
 #include "runtime/app/validate_command.hpp"
 #include "runtime/app/version.hpp"
 
@@ -41,9 +42,17 @@ int main(int argc, char** argv) {
   validate_cmd->add_option("-c,--config", validate_config,
                            "Config whose integrations the steps may name");
 
-  auto* run_cmd =
-    cli.add_subcommand("run", "Run one runbook locally (or render it with --dry-run)");
-  run_cmd->allow_extras();
+  run_options run_opts;
+  auto* run_cmd = cli.add_subcommand("run", "Run one runbook here (or render it with --dry-run)");
+  run_cmd->add_option("runbook", run_opts.file, "Runbook file")
+    ->required()
+    ->check(CLI::ExistingFile);
+  run_cmd->add_option("-p,--param", run_opts.params, "Parameter KEY=VALUE (repeatable)");
+  run_cmd->add_option("-l,--label", run_opts.labels, "Trigger label KEY=VALUE (repeatable)");
+  run_cmd->add_option("-c,--config", run_opts.config_path,
+                      "Config whose integrations steps may name");
+  run_cmd->add_flag("--dry-run", run_opts.dry_run, "Render every step and run nothing");
+  run_cmd->add_flag("--json", run_opts.json, "With --dry-run: print the plan as JSON");
   auto* backup_cmd =
     cli.add_subcommand("backup", "Back up a data directory, also while the server runs");
   backup_cmd->allow_extras();
@@ -69,13 +78,14 @@ int main(int argc, char** argv) {
     return run_serve(serve);
   if (name == "validate-config")
     return run_validate_config(config_file);
+  if (name == "run")
+    return run_runbook(run_opts);
   if (name == "validate")
     return run_validate(validate_paths, validate_config);
   if (name == "version") {
     std::cout << version_report();
     return 0;
   }
-  (void)run_cmd;
   (void)backup_cmd;
   (void)restore_cmd;
   (void)loadtest_cmd;
