@@ -25,6 +25,10 @@ struct engine_options {
   uint32_t max_concurrent = 20;
   /// Seed of the backoff jitter (0: from the run id, which is still different per run).
   uint64_t seed = 0;
+  /// A run parked for longer than this (a long wait or backoff, a gate, paused, needs_human)
+  /// leaves memory: its actor ends and the manager brings it back from its checkpoint when its
+  /// timer is due or someone addresses it. 0 keeps every run in memory.
+  std::chrono::milliseconds hibernate_after{10'000};
 };
 
 /// Counters of the engine; read from any thread (metrics, status).

@@ -13,7 +13,9 @@ namespace vigil::actors {
 
 caf::actor spawn_executor(caf::actor_system& sys, const std::shared_ptr<process_registry>& registry,
                           bool inline_mode) {
-  return sys.spawn([registry, inline_mode](caf::event_based_actor* self) -> caf::behavior {
+  // Arguments, not captures: see spawn_workflow_run on CAF's empty argument tuple.
+  auto fn = [](caf::event_based_actor* self, std::shared_ptr<process_registry> registry,
+               bool inline_mode) -> caf::behavior {
     return {
       [=](exec_atom, uint64_t token, const exec_request& req) {
         auto requester = caf::actor_cast<caf::actor>(self->current_sender());
@@ -26,7 +28,8 @@ caf::actor spawn_executor(caf::actor_system& sys, const std::shared_ptr<process_
         }}.detach();
       },
     };
-  });
+  };
+  return sys.spawn(fn, registry, inline_mode);
 }
 
 } // namespace vigil::actors

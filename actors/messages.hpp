@@ -48,6 +48,13 @@ using reject_atom = caf::atom_constant<caf::atom("reject")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 /// App → manager: load and resume the unfinished runs after a start.
 using recover_atom = caf::atom_constant<caf::atom("recover")>;
+/// Run → manager: parked (a long wait, a gate, paused, needs_human), its state durable; it
+/// leaves memory until `wake` (0: until someone addresses it). Manager → itself: wake-ups due.
+using hibernate_atom = caf::atom_constant<caf::atom("hibernate")>;
+using wake_atom = caf::atom_constant<caf::atom("wakeup")>;
+/// Run → manager: send me `(timer_atom, token)` at this time (unix nanos). Runs keep no timers
+/// of their own, so that a run that leaves memory leaves nothing behind in CAF's clock.
+using schedule_atom = caf::atom_constant<caf::atom("schedule")>;
 
 // -- commands ---------------------------------------------------------------------------------
 

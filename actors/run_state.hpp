@@ -61,6 +61,7 @@ struct run_state {
   int32_t in_flight_step = -1; // the rollback's step
   std::string in_flight_key;
   bool pause_requested = false;
+  bool woken = false; // back from hibernation
   bool run_timed_out = false;
   std::minstd_rand rng; // jitter only: 8 bytes of state, not mt19937's 2.5 KB per run
 
@@ -120,7 +121,17 @@ struct run_state {
   void arm_timer(milliseconds delay, timer_kind kind) {
     timer = kind;
     ++timer_token;
-    self->delayed_send(self, std::max(delay, milliseconds{0}), timer_atom::value, timer_token);
+    schedule(delay, timer_token);
+  }
+
+  /// Asks the manager for `(timer_atom, token)` after `delay` (now when overdue).
+  void schedule(milliseconds delay, uint64_t token) {
+    if (delay.count() <= 0) {
+      self->send(self, timer_atom::value, token);
+      return;
+    }
+    const auto at = now() + std::chrono::duration_cast<std::chrono::nanoseconds>(delay);
+    self->send(manager, schedule_atom::value, rec.id, model::to_unix_nanos(at), token);
   }
 
   void cancel_timer() {
@@ -150,5 +161,6 @@ void send_action(self_ptr self, const runbook::action& act, uint32_t index, cons
 void on_result(self_ptr self, bool ok, failure_kind kind, std::string error, std::string output,
                int exit_code, milliseconds retry_after, bool killed);
 void begin(self_ptr self);
+void maybe_hibernate(self_ptr self);
 
 } // namespace vigil::actors::detail

@@ -340,8 +340,7 @@ void arm_deadline(self_ptr self) {
     st.rec.created_at + std::chrono::duration_cast<std::chrono::nanoseconds>(timeout);
   const auto left = std::chrono::duration_cast<milliseconds>(deadline - st.now());
   const auto token = ++st.deadline_token;
-  self->delayed_send(self, std::max(left, milliseconds{0}), timer_atom::value,
-                     token | deadline_bit);
+  st.schedule(std::max(left, milliseconds{0}), token | deadline_bit);
 }
 
 void begin(self_ptr self) {
@@ -368,6 +367,8 @@ void begin(self_ptr self) {
       const bool is_wait = rec.current_step < rec.steps.size()
                            && st.step_def().action.kind == runbook::action_kind::wait
                            && st.step_rec().status == step_status::running;
+      if (st.woken)
+        return st.arm_timer(left, is_wait ? timer_kind::wait : timer_kind::backoff);
       st.log("resumed", "", 0, "timer re-armed");
       return st.checkpoint([self, left, is_wait] {
         self->state.arm_timer(left, is_wait ? timer_kind::wait : timer_kind::backoff);
@@ -381,6 +382,26 @@ void begin(self_ptr self) {
     default:
       return; // paused and needs_human wait for an operator
   }
+}
+
+void maybe_hibernate(self_ptr self) {
+  auto& st = self->state;
+  const auto& rec = st.rec;
+  const auto after = st.eng->options.hibernate_after;
+  if (after.count() <= 0 || st.writing || st.in_flight || st.pause_requested
+      || st.eng->stopping.load())
+    return;
+  const bool parked = rec.state == workflow_state::awaiting_gate
+                      || rec.state == workflow_state::paused
+                      || rec.state == workflow_state::needs_human
+                      || (rec.state == workflow_state::waiting && st.timer != timer_kind::none
+                          && rec.wake_at - st.now() >= after);
+  if (!parked)
+    return;
+  // Its timers are with the manager, which brings it back when one is due or when someone
+  // addresses it.
+  self->send(st.manager, hibernate_atom::value, rec.id);
+  self->quit();
 }
 
 } // namespace vigil::actors::detail

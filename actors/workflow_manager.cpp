@@ -47,6 +47,13 @@ struct manager_state {
     std::string key;
   };
   std::unordered_map<std::string, slot> active;
+  /// Parked runs out of memory: when they wake (0: when addressed).
+  std::unordered_map<std::string, slot> hibernated;
+  /// Every run's timers: due time (unix nanos) → (run id, the run's token). A due timer goes
+  /// to the run's actor, or wakes the run when it hibernates; one for a run that ended is dropped.
+  std::multimap<int64_t, std::pair<std::string, uint64_t>> timers;
+  uint64_t wake_token = 0;
+  int64_t armed_for = 0;
   std::deque<waiting_run> waiting;
   std::size_t starting = 0; ///< runs being written that start at once
   std::map<std::pair<std::string, uint64_t>, std::string> by_runbook_fp;
@@ -58,7 +65,9 @@ struct manager_state {
   uint64_t next_batch = 0;
   uint32_t counter = 0;
 
-  [[nodiscard]] std::size_t reserved() const { return active.size() + starting; }
+  [[nodiscard]] std::size_t reserved() const {
+    return active.size() + hibernated.size() + starting;
+  }
 
   void index(const model::workflow_record& rec) {
     by_runbook_fp[{rec.runbook, rec.trigger.fingerprint}] = rec.id;
@@ -97,7 +106,7 @@ struct manager_state {
       return 0;
     std::size_t n = 0;
     for (const auto& id : it->second)
-      if (active.count(id) > 0)
+      if (active.count(id) > 0 || hibernated.count(id) > 0)
         ++n;
     return n;
   }
@@ -152,6 +161,44 @@ void spawn_run(self_ptr self, waiting_run run) {
   s.actor = spawn_workflow_run(self->system(), st.eng, caf::actor_cast<caf::actor>(self),
                                std::move(run.book), std::move(run.rec));
   st.active.emplace(id, std::move(s));
+}
+
+/// Arms the manager's one timer for the earliest wake-up.
+void arm_wakes(self_ptr self) {
+  auto& st = self->state;
+  if (st.timers.empty())
+    return;
+  const int64_t earliest = st.timers.begin()->first;
+  if (earliest == st.armed_for)
+    return;
+  st.armed_for = earliest;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+    model::from_unix_nanos(earliest) - st.eng->clock->now());
+  if (left.count() <= 0)
+    self->send(self, wake_atom::value, ++st.wake_token);
+  else
+    self->delayed_send(self, left, wake_atom::value, ++st.wake_token);
+}
+
+/// Brings a hibernated run back from its checkpoint; false when it cannot.
+bool wake(self_ptr self, const std::string& id) {
+  auto& st = self->state;
+  auto it = st.hibernated.find(id);
+  if (it == st.hibernated.end())
+    return false;
+  auto slot = std::move(it->second);
+  st.hibernated.erase(it);
+  auto rec = st.eng->store->get(id);
+  auto book = rec && st.eng->resolve_runbook ? st.eng->resolve_runbook(*rec) : nullptr;
+  if (!rec || !book) {
+    engine_log.error("cannot wake a parked run", {{"workflow_id", id}});
+    st.unindex(id, slot.runbook, slot.fingerprint, slot.key);
+    return false;
+  }
+  slot.actor = spawn_workflow_run(self->system(), st.eng, caf::actor_cast<caf::actor>(self),
+                                  std::move(book), std::move(*rec), true);
+  st.active.emplace(id, std::move(slot));
+  return true;
 }
 
 /// Starts waiting runs, in order, while there are slots.
@@ -223,15 +270,31 @@ caf::error unknown_or_ended(self_ptr self, const std::string& id) {
 
 /// Forwards a command to the run's actor and relays its answer.
 template <class... Ts>
-caf::result<std::string> forward(self_ptr self, const std::string& id, Ts... xs) {
+void forward_to(self_ptr self, const std::string& id, caf::response_promise rp, bool retry,
+                Ts... xs) {
   auto& st = self->state;
+  if (st.hibernated.count(id) > 0)
+    wake(self, id);
   auto it = st.active.find(id);
-  if (it == st.active.end())
-    return unknown_or_ended(self, id);
-  auto rp = self->make_response_promise<std::string>();
+  if (it == st.active.end()) {
+    rp.deliver(unknown_or_ended(self, id));
+    return;
+  }
   self->request(it->second.actor, caf::infinite, xs...)
     .then([rp](std::string& s) mutable { rp.deliver(std::move(s)); },
-          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+          [self, id, rp, retry, xs...](caf::error& err) mutable {
+            // The run may have hibernated just before taking the command: wake it, ask again.
+            if (retry && self->state.hibernated.count(id) > 0)
+              forward_to(self, id, rp, false, xs...);
+            else
+              rp.deliver(std::move(err));
+          });
+}
+
+template <class... Ts>
+caf::result<std::string> forward(self_ptr self, const std::string& id, Ts... xs) {
+  auto rp = self->make_response_promise<std::string>();
+  forward_to(self, id, rp, true, xs...);
   return rp;
 }
 
@@ -270,7 +333,8 @@ bool cancel_waiting(self_ptr self, const std::string& id, const std::string& rea
 } // namespace
 
 caf::actor spawn_workflow_manager(caf::actor_system& sys, engine* eng) {
-  return sys.spawn([eng](caf::stateful_actor<manager_state>* self) -> caf::behavior {
+  // An argument, not a capture: see spawn_workflow_run on CAF's empty argument tuple.
+  auto fn = [](caf::stateful_actor<manager_state>* self, engine* eng) -> caf::behavior {
     self->state.eng = eng;
     // At shutdown the manager's exit reaches every run (not linked: with many runs, links make
     // each run's end cost a scan of the manager's attachments).
@@ -285,6 +349,8 @@ caf::actor spawn_workflow_manager(caf::actor_system& sys, engine* eng) {
         if (e.status == model::event_status::resolved) {
           // Every active run of this alert learns that it resolved.
           for (auto [b, end] = st.by_fp.equal_range(e.fingerprint); b != end; ++b) {
+            if (st.hibernated.count(b->second) > 0)
+              wake(self, b->second);
             if (auto it = st.active.find(b->second); it != st.active.end())
               self->send(it->second.actor, resolved_atom::value);
             for (auto& w : st.waiting)
@@ -319,9 +385,12 @@ caf::actor spawn_workflow_manager(caf::actor_system& sys, engine* eng) {
                 continue;
               if (book->concurrency.policy == runbook::concurrency_policy::replace) {
                 const auto oldest = kit->second.front();
-                if (!cancel_waiting(self, oldest, "replaced by a newer run"))
+                if (!cancel_waiting(self, oldest, "replaced by a newer run")) {
+                  if (st.hibernated.count(oldest) > 0)
+                    wake(self, oldest);
                   if (auto it = st.active.find(oldest); it != st.active.end())
                     self->send(it->second.actor, cancel_atom::value);
+                }
               }
               start_now = false; // queue (or replace): its turn comes when a holder ends
             }
@@ -395,6 +464,37 @@ caf::actor spawn_workflow_manager(caf::actor_system& sys, engine* eng) {
           batch.promise.deliver(first_id);
         admit(self);
       },
+      [=](hibernate_atom, const std::string& id) {
+        auto& st = self->state;
+        auto it = st.active.find(id);
+        if (it == st.active.end())
+          return;
+        auto slot = std::move(it->second);
+        slot.actor = nullptr;
+        st.active.erase(it);
+        st.hibernated.emplace(id, std::move(slot));
+      },
+      [=](schedule_atom, std::string& id, int64_t at, uint64_t token) {
+        auto& st = self->state;
+        st.timers.emplace(at, std::make_pair(std::move(id), token));
+        arm_wakes(self);
+      },
+      [=](wake_atom, uint64_t token) {
+        auto& st = self->state;
+        if (token != st.wake_token)
+          return;
+        st.armed_for = 0;
+        const auto now = model::to_unix_nanos(st.eng->clock->now());
+        while (!st.timers.empty() && st.timers.begin()->first <= now) {
+          auto [id, run_token] = std::move(st.timers.begin()->second);
+          st.timers.erase(st.timers.begin());
+          if (st.hibernated.count(id) > 0)
+            wake(self, id); // it re-arms its timers; the due one fires at once
+          else if (auto it = st.active.find(id); it != st.active.end())
+            self->send(it->second.actor, timer_atom::value, run_token);
+        }
+        arm_wakes(self);
+      },
       [=](finished_atom, const std::string& id, workflow_state) {
         auto& st = self->state;
         auto it = st.active.find(id);
@@ -403,6 +503,9 @@ caf::actor spawn_workflow_manager(caf::actor_system& sys, engine* eng) {
         auto slot = std::move(it->second);
         st.active.erase(it);
         st.unindex(id, slot.runbook, slot.fingerprint, slot.key);
+        // The last of many runs: hand memory the hash maps held back.
+        if (st.active.empty() && st.hibernated.empty())
+          st.active.rehash(0);
         st.last_finished[{slot.runbook, slot.fingerprint}] = st.eng->clock->now();
         admit(self);
       },
@@ -426,14 +529,38 @@ caf::actor spawn_workflow_manager(caf::actor_system& sys, engine* eng) {
           st.stored_sources.insert(book->sha256);
           st.index(rec);
           ++resumed;
+          const auto s = rec.state;
+          const bool parked =
+            s == workflow_state::awaiting_gate || s == workflow_state::paused
+            || s == workflow_state::needs_human
+            || (s == workflow_state::waiting && st.eng->options.hibernate_after.count() > 0
+                && rec.wake_at - st.eng->clock->now() >= st.eng->options.hibernate_after);
           if (rec.state == workflow_state::pending) {
             st.eng->stats.pending.fetch_add(1, std::memory_order_relaxed);
             st.waiting.push_back(waiting_run{std::move(rec), std::move(book)});
+          } else if (parked) {
+            // Stays out of memory until its timer is due or someone addresses it.
+            manager_state::slot slot;
+            slot.runbook = rec.runbook;
+            slot.fingerprint = rec.trigger.fingerprint;
+            slot.key = rec.concurrency_key;
+            int64_t wake_at = model::to_unix_nanos(rec.wake_at);
+            if (s == workflow_state::waiting) {
+              const auto timeout =
+                book->timeout.count() > 0 ? book->timeout : st.eng->options.default_run_timeout;
+              wake_at = std::min(
+                wake_at, model::to_unix_nanos(rec.created_at)
+                           + std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count());
+            }
+            if (wake_at != 0)
+              st.timers.emplace(wake_at, std::make_pair(rec.id, uint64_t{0}));
+            st.hibernated.emplace(rec.id, std::move(slot));
           } else {
             spawn_run(self, waiting_run{std::move(rec), std::move(book)});
           }
         }
         admit(self);
+        arm_wakes(self);
         return resumed;
       },
       [=](cancel_atom, const std::string& id) -> caf::result<std::string> {
@@ -459,10 +586,11 @@ caf::actor spawn_workflow_manager(caf::actor_system& sys, engine* eng) {
       },
       [=](status_atom) {
         auto& st = self->state;
-        return manager_status{st.active.size(), st.waiting.size()};
+        return manager_status{st.active.size() + st.hibernated.size(), st.waiting.size()};
       },
     };
-  });
+  };
+  return sys.spawn(fn, eng);
 }
 
 } // namespace vigil::actors

@@ -69,6 +69,7 @@ caf::behavior run_behavior(self_ptr self) {
       // At shutdown the state is durable; the next side effect waits for the restart.
       if (next && !st.eng->stopping.load())
         next();
+      maybe_hibernate(self);
     },
     [=](checkpointed_atom, caf::atom_value) { self->state.rewrite(); },
     [=](timer_atom, uint64_t token) -> caf::result<void> {
@@ -298,9 +299,12 @@ caf::behavior run_behavior(self_ptr self) {
 } // namespace
 
 caf::actor spawn_workflow_run(caf::actor_system& sys, engine* eng, const caf::actor& manager,
-                              runbook::runbook_ptr book, model::workflow_record record) {
-  return sys.spawn([eng, manager, book = std::move(book), record = std::move(record)](
-                     caf::stateful_actor<run_state>* self) mutable -> caf::behavior {
+                              runbook::runbook_ptr book, model::workflow_record record,
+                              bool woken) {
+  // Everything goes in as spawn arguments: CAF 0.17 dereferences a null argument tuple when a
+  // function is spawned without any (harmless, but undefined behaviour that UBSan reports).
+  auto fn = [](caf::stateful_actor<run_state>* self, engine* eng, caf::actor manager, bool woken,
+               runbook::runbook_ptr book, model::workflow_record record) -> caf::behavior {
     auto& st = self->state;
     st.self = self;
     st.eng = eng;
@@ -311,9 +315,11 @@ caf::actor spawn_workflow_run(caf::actor_system& sys, engine* eng, const caf::ac
       eng->options.seed != 0 ? eng->options.seed : std::hash<std::string>{}(st.rec.id)));
     eng->stats.active.fetch_add(1, std::memory_order_relaxed);
     self->attach_functor([eng] { eng->stats.active.fetch_sub(1, std::memory_order_relaxed); });
+    st.woken = woken;
     begin(self);
     return run_behavior(self);
-  });
+  };
+  return sys.spawn(fn, eng, manager, woken, std::move(book), std::move(record));
 }
 
 } // namespace vigil::actors

@@ -19,8 +19,9 @@ namespace vigil::actors {
 /// `(pause_atom)`, `(resume_atom, resume_options)`, `(approve_atom, gate_decision)`,
 /// `(reject_atom, gate_decision)`, each answering the new state name or a Vigil error
 /// (`conflict` for a command that does not apply in the current state).
+/// `woken`: the run comes back from hibernation (not from a restart): nothing to log.
 [[nodiscard]] caf::actor spawn_workflow_run(caf::actor_system& sys, engine* eng,
                                             const caf::actor& manager, runbook::runbook_ptr book,
-                                            model::workflow_record record);
+                                            model::workflow_record record, bool woken = false);
 
 } // namespace vigil::actors

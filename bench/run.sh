@@ -10,16 +10,26 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"; [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null || true' EXIT
 
 reps=${BENCH_REPS:-5}
-for suite in bench_parse bench_storage bench_queue bench_checkpoint bench_match; do
+for suite in bench_parse bench_storage bench_queue bench_checkpoint bench_match bench_workflow; do
   echo "== $suite"
-  "$build/bench/$suite" --benchmark_repetitions="$reps" --benchmark_enable_random_interleaving=true \
+  suite_reps=$reps
+  # The workflow suite runs whole engines for seconds each: once is enough.
+  [ "$suite" = bench_workflow ] && suite_reps=1
+  "$build/bench/$suite" --benchmark_repetitions="$suite_reps" --benchmark_enable_random_interleaving=true \
     --benchmark_format=json --benchmark_out="$out/$suite.json" --benchmark_out_format=json >/dev/null
 done
 
 # One row per benchmark: the fastest repetition's time per iteration and items per second.
-rows=$(jq -r -s '[.[].benchmarks[] | select(.run_type == "iteration")]
-  | group_by(.name) | map(max_by(.items_per_second // 0))
-  | .[] | "| `\(.name)` | \((.real_time / 1000 * 100 | round) / 100) µs | \(((.items_per_second // 0) / 1000 | round)) k/s | \(if .queue_mb then "\((.queue_mb * 10 | round) / 10) MB for 10,000 events" else "" end) |"' \
+rows=$(jq -r -s '
+  def std: ["name","family_index","per_family_instance_index","run_name","run_type","repetitions",
+            "repetition_index","threads","iterations","real_time","cpu_time","time_unit",
+            "items_per_second","bytes_per_second","aggregate_name","aggregate_unit","label"];
+  def num: if . >= 100 then (. | round) else ((. * 100 | round) / 100) end;
+  [.[].benchmarks[] | select(.run_type == "iteration")]
+  | group_by(.name) | map(min_by(.real_time))
+  | .[] | . as $b
+  | ([to_entries[] | select(.key as $k | std | index($k) | not) | "\(.key)=\(.value | num)"] | join(", ")) as $counters
+  | "| `\(.name)` | \(.real_time | num) \(.time_unit) | \(if .items_per_second then "\((.items_per_second / 1000) | num) k/s" else "" end) | \($counters) |"' \
   "$out"/bench_*.json)
 
 # End to end over loopback: a fresh server with the shipped config (sync: batch), wrk on the
@@ -56,7 +66,7 @@ generated="$out/generated.md"
   echo "Measured $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($cpu), $(free -g | awk '/Mem:/{print $2}') GiB,"
   echo "Vigil $(git rev-parse --short HEAD 2>/dev/null || echo unknown); fastest of $reps repetitions."
   echo
-  echo "| benchmark | time per iteration | items per second | memory |"
+  echo "| benchmark | time per iteration | items per second | counters |"
   echo "|---|---|---|---|"
   echo "$rows"
   echo

@@ -3,6 +3,11 @@
 // system and RocksDB, no test coordinator. See docs/performance.md.
 
 #include <benchmark/benchmark.h>
+#ifdef VIGIL_BENCH_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+#endif
 #include <caf/actor_system.hpp>
 #include <fstream>
 #include <rocksdb/db.h>
@@ -129,6 +134,51 @@ steps:
   }
 }
 
+/// Latency at a steady rate: one event every `1/rate` s, each run's trigger receive time to its
+/// first step's start.
+void BM_run_start_latency(benchmark::State& state) {
+  const auto sync = static_cast<model::sync_policy>(state.range(0));
+  const int rate = static_cast<int>(state.range(1));
+  const int runs = rate * 3;
+  for (auto _ : state) {
+    engine_under_test e{sync, 1'000'000};
+    e.wf->install({make_book(R"(
+name: noop
+triggers: [{type: alert, labels: {alertname: Bench}}]
+steps:
+  - {name: only, action: noop}
+)")});
+    const auto period = std::chrono::nanoseconds{1'000'000'000 / rate};
+    auto next = std::chrono::steady_clock::now();
+    const auto t0 = next;
+    for (int i = 0; i < runs; ++i) {
+      std::this_thread::sleep_until(next);
+      e.dispatch(1, i);
+      next += period;
+    }
+    while (e.wf->context().stats.completed.load() < static_cast<uint64_t>(runs))
+      std::this_thread::sleep_for(1ms);
+    state.SetIterationTime(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    std::vector<double> latencies;
+    auto list = e.wf->store().list({std::nullopt, "", {}, static_cast<std::size_t>(runs)});
+    for (const auto& rec : *list) {
+      auto entries = e.wf->store().log(rec.id);
+      for (const auto& entry : *entries)
+        if (entry.kind == "step_started") {
+          latencies.push_back(
+            std::chrono::duration<double, std::micro>(entry.at - rec.trigger.received_at).count());
+          break;
+        }
+    }
+    std::sort(latencies.begin(), latencies.end());
+    if (!latencies.empty()) {
+      state.counters["p50_us"] = latencies[latencies.size() / 2];
+      state.counters["p99_us"] = latencies[latencies.size() * 99 / 100];
+    }
+  }
+}
+
 void BM_parked_runs_memory(benchmark::State& state) {
   const int runs = static_cast<int>(state.range(0));
   for (auto _ : state) {
@@ -145,8 +195,13 @@ steps:
     e.dispatch(runs, 0);
     while (e.wf->context().stats.started.load() < static_cast<uint64_t>(runs))
       std::this_thread::sleep_for(5ms);
-    // Let the last checkpoints land.
-    std::this_thread::sleep_for(500ms);
+    // Let the last checkpoints land and the parked runs leave memory.
+    std::this_thread::sleep_for(2s);
+#ifdef VIGIL_BENCH_JEMALLOC
+    // Give freed pages back now rather than after jemalloc's decay time, so RSS shows what
+    // is in use.
+    mallctl("arena." STRINGIFY(MALLCTL_ARENAS_ALL) ".purge", nullptr, nullptr, nullptr, 0);
+#endif
     state.SetIterationTime(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     state.counters["rss_mb"] = static_cast<double>(rss_bytes() - before) / (1 << 20);
@@ -161,6 +216,12 @@ steps:
 BENCHMARK(BM_runs_started)
   ->Args({1, 10'000})
   ->Args({2, 10'000})
+  ->Iterations(1)
+  ->UseManualTime()
+  ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_run_start_latency)
+  ->Args({1, 1000})
+  ->Args({2, 1000})
   ->Iterations(1)
   ->UseManualTime()
   ->Unit(benchmark::kMillisecond);

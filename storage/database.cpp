@@ -51,6 +51,10 @@ rocksdb::ColumnFamilyOptions column_options(column c) {
   cf.compression = rocksdb::kLZ4Compression;
   if (c == column::events)
     cf.write_buffer_size = 64 << 20;
+  // Checkpoints are rewritten often and read rarely: small memtables bound the memory they
+  // hold (many parked runs write once and then sit still).
+  if (c == column::workflows || c == column::workflow_log || c == column::event_state)
+    cf.write_buffer_size = 16 << 20;
   return cf;
 }
 

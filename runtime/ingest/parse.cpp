@@ -588,10 +588,10 @@ od::parser& thread_parser(std::size_t max_depth) {
   thread_local od::parser parser;
   thread_local bool configured = false;
   if (!configured) {
-    // Depth is bounded by our own walk; this keeps simdjson's bound in line with it.
-    // On failure the first iterate() allocates instead (with the default depth bound, which
-    // our own walk still enforces).
-    configured = parser.allocate(64 * 1024, max_depth + 1) == simdjson::SUCCESS;
+    // Depth is bounded by our own walk, which counts from where the schema hands over to it;
+    // simdjson's bound sits above it (its count includes the levels above) so ours trips first.
+    // On failure the first iterate() allocates instead, with simdjson's default bound.
+    configured = parser.allocate(64 * 1024, max_depth + 16) == simdjson::SUCCESS;
   }
   return parser;
 }

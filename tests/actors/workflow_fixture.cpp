@@ -21,6 +21,10 @@ workflow_fixture::workflow_fixture() {
   };
   eng.executor = actors::spawn_executor(sys, eng.processes, true);
   eng.options.seed = 42;
+  eng.resolve_runbook = [this](const model::workflow_record& rec) -> runbook::runbook_ptr {
+    auto it = books.find(rec.runbook_sha256);
+    return it == books.end() ? nullptr : it->second;
+  };
   eng.options.default_exec_timeout = std::chrono::seconds{20};
   manager = actors::spawn_workflow_manager(sys, &eng);
   consume_messages();
@@ -43,7 +47,9 @@ runbook::runbook_ptr workflow_fixture::load(const std::string& yaml) {
     ADD_FAILURE() << "runbook did not load:\n" << all;
     return nullptr;
   }
-  return std::make_shared<const runbook::runbook>(std::move(loaded).value());
+  auto book = std::make_shared<const runbook::runbook>(std::move(loaded).value());
+  books[book->sha256] = book;
+  return book;
 }
 
 model::event

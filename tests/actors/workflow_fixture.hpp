@@ -73,6 +73,8 @@ public:
   std::unique_ptr<storage::workflow_store> store;
   actors::engine eng;
   caf::actor manager;
+  /// Runbooks by digest, for waking hibernated runs.
+  std::map<std::string, runbook::runbook_ptr> books;
 };
 
 } // namespace vigil::test

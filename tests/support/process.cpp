@@ -23,7 +23,7 @@ std::string source_dir() {
 }
 
 child_process::child_process(std::vector<std::string> argv, const std::string& log_prefix,
-                             const std::vector<std::string>& extra_env)
+                             const std::vector<std::string>& extra_env, const std::string& cwd)
   : out_path_(log_prefix + ".out"), err_path_(log_prefix + ".err") {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -31,6 +31,8 @@ child_process::child_process(std::vector<std::string> argv, const std::string& l
                                    0644);
   posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                    0644);
+  if (!cwd.empty())
+    posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
   for (auto& a : argv)
@@ -125,7 +127,9 @@ vigil_server::vigil_server(const std::string& data_dir, const std::string& confi
     "--listen",     "127.0.0.1:0",
     "--data",       data_dir};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  proc_ = std::make_unique<child_process>(argv, data_dir + "-vigil", extra_env);
+  // From the source tree, like `make run`: the shipped config's relative paths
+  // (./configs/runbooks) then resolve.
+  proc_ = std::make_unique<child_process>(argv, data_dir + "-vigil", extra_env, source_dir());
   const std::string marker = "\"msg\":\"serving\",\"listen\":\"127.0.0.1:";
   if (!proc_->wait_for_stderr(marker, std::chrono::seconds{20}))
     throw std::runtime_error("vigil serve did not come up:\n" + proc_->stderr_text());

@@ -19,9 +19,10 @@ namespace vigil::test {
 /// if still running.
 class child_process {
 public:
-  /// Starts `argv[0]` with `argv`; output goes to `log_prefix + ".out"` / `".err"`.
+  /// Starts `argv[0]` with `argv`; output goes to `log_prefix + ".out"` / `".err"`. `cwd`, when
+  /// given, is the child's working directory.
   child_process(std::vector<std::string> argv, const std::string& log_prefix,
-                const std::vector<std::string>& extra_env = {});
+                const std::vector<std::string>& extra_env = {}, const std::string& cwd = {});
   ~child_process();
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;
