@@ -6,6 +6,7 @@
 
 #include "runtime/app/commands.hpp"
 #include "runtime/app/run_command.hpp"
+#include "runtime/app/storage_commands.hpp"
 #include "runtime/app/validate_command.hpp"
 #include "runtime/app/version.hpp"
 
@@ -53,11 +54,19 @@ int main(int argc, char** argv) {
                       "Config whose integrations steps may name");
   run_cmd->add_flag("--dry-run", run_opts.dry_run, "Render every step and run nothing");
   run_cmd->add_flag("--json", run_opts.json, "With --dry-run: print the plan as JSON");
-  auto* backup_cmd =
-    cli.add_subcommand("backup", "Back up a data directory, also while the server runs");
-  backup_cmd->allow_extras();
+  std::string backup_data, backup_to, restore_from, restore_data, repair_data;
+  bool restore_force = false;
+  auto* backup_cmd = cli.add_subcommand(
+    "backup", "Copy a data directory (also while the server runs) and verify the copy");
+  backup_cmd->add_option("--data", backup_data, "Data directory to back up")->required();
+  backup_cmd->add_option("--to", backup_to, "New, empty directory for the backup")->required();
   auto* restore_cmd = cli.add_subcommand("restore", "Restore a backup into a data directory");
-  restore_cmd->allow_extras();
+  restore_cmd->add_option("--from", restore_from, "Backup directory")->required();
+  restore_cmd->add_option("--data", restore_data, "Data directory to restore into")->required();
+  restore_cmd->add_flag("--force", restore_force, "Replace a non-empty data directory");
+  auto* repair_cmd =
+    cli.add_subcommand("repair", "Salvage a damaged data directory (RocksDB repair)");
+  repair_cmd->add_option("--data", repair_data, "Data directory")->required();
   auto* loadtest_cmd =
     cli.add_subcommand("loadtest", "Drive a running Vigil at a target rate and check SLOs");
   loadtest_cmd->allow_extras();
@@ -78,6 +87,12 @@ int main(int argc, char** argv) {
     return run_serve(serve);
   if (name == "validate-config")
     return run_validate_config(config_file);
+  if (name == "backup")
+    return run_backup(backup_data, backup_to);
+  if (name == "restore")
+    return run_restore(restore_from, restore_data, restore_force);
+  if (name == "repair")
+    return run_repair(repair_data);
   if (name == "run")
     return run_runbook(run_opts);
   if (name == "validate")
@@ -86,8 +101,6 @@ int main(int argc, char** argv) {
     std::cout << version_report();
     return 0;
   }
-  (void)backup_cmd;
-  (void)restore_cmd;
   (void)loadtest_cmd;
   (void)status_cmd;
   return not_yet_available(name);

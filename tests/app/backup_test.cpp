@@ -1,0 +1,131 @@
+// Backup of a running server, restore into a new directory, and a server there that lists the
+// same events and runs. Also: a dead owner's data directory is taken over and its runs resume.
+
+#include <csignal>
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <thread>
+
+#include "tests/support/http_client.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace vigil {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string wait_for(test::http_client& client, const std::string& path,
+                     const std::string& needle) {
+  std::string body;
+  for (int i = 0; i < 500; ++i) {
+    body = client.get(path).body;
+    if (body.find(needle) != std::string::npos)
+      return body;
+    std::this_thread::sleep_for(20ms);
+  }
+  ADD_FAILURE() << "timed out waiting for " << needle << " in " << path << ": " << body;
+  return body;
+}
+
+/// The list bodies without what differs between two servers (uptime, "active" counts).
+std::string events_of(test::http_client& client) {
+  return client.get("/api/events?limit=1000").body;
+}
+
+class backup_test : public ::testing::Test {
+protected:
+  void SetUp() override {
+    std::filesystem::create_directories(dir.file("runbooks"));
+    test::write_file(dir.file("runbooks/note.yaml"), R"(name: note
+triggers: [{type: alert, labels: {alertname: Note}}]
+steps:
+  - {name: say, action: log, message: "noted {{ labels.instance }}"}
+  - {name: hold, action: approval}
+)");
+    test::write_file(dir.file("vigil.yaml"),
+                     "runbooks: {repository: " + dir.file("runbooks") + "}\nintegrations: {}\n");
+  }
+
+  test::temp_dir dir;
+};
+
+TEST_F(backup_test, backup_of_a_running_server_restores_to_the_same_events_and_runs) {
+  test::vigil_server server{dir.file("data"), dir.file("vigil.yaml")};
+  test::http_client client{server.port()};
+  for (int i = 0; i < 5; ++i)
+    ASSERT_EQ(client
+                .post("/api/events", R"({"type":"alert","labels":{"alertname":"Note","instance":"h)"
+                                       + std::to_string(i) + "\"}}")
+                .status,
+              202);
+  wait_for(client, "/api/workflows", R"("status":"awaiting_gate")");
+  for (int i = 0; i < 100; ++i) {
+    if (client.get("/api/workflows?status=awaiting_gate").body.find("\"count\":5")
+        != std::string::npos)
+      break;
+    std::this_thread::sleep_for(20ms);
+  }
+  const auto events_before = events_of(client);
+  const auto runs_before = client.get("/api/workflows?status=awaiting_gate").body;
+  ASSERT_NE(runs_before.find("\"count\":5"), std::string::npos) << runs_before;
+
+  test::child_process backup{
+    {test::vigil_binary(), "backup", "--data", dir.file("data"), "--to", dir.file("backup")},
+    dir.file("backup-cmd")};
+  ASSERT_EQ(backup.wait(60s), 0) << backup.stderr_text();
+  EXPECT_NE(backup.stdout_text().find("backup written and verified"), std::string::npos);
+  // The server kept serving meanwhile.
+  EXPECT_EQ(client.get("/api/health").status, 200);
+
+  // Restoring onto a non-empty directory needs --force.
+  std::filesystem::create_directories(dir.file("busy"));
+  test::write_file(dir.file("busy/something"), "x");
+  test::child_process refused{
+    {test::vigil_binary(), "restore", "--from", dir.file("backup"), "--data", dir.file("busy")},
+    dir.file("refused")};
+  EXPECT_EQ(refused.wait(30s), 1);
+  EXPECT_NE(refused.stderr_text().find("not empty"), std::string::npos) << refused.stderr_text();
+
+  test::child_process restore{
+    {test::vigil_binary(), "restore", "--from", dir.file("backup"), "--data", dir.file("restored")},
+    dir.file("restore-cmd")};
+  ASSERT_EQ(restore.wait(60s), 0) << restore.stderr_text();
+
+  test::vigil_server second{dir.file("restored"), dir.file("vigil.yaml")};
+  test::http_client other{second.port()};
+  EXPECT_EQ(events_of(other), events_before);
+  auto runs_after = wait_for(other, "/api/workflows?status=awaiting_gate", "\"count\":5");
+  // The same runs, the same states (parked at their gates).
+  for (const auto* field : {R"("runbook":"note")", R"("status":"awaiting_gate")"})
+    EXPECT_NE(runs_after.find(field), std::string::npos);
+  EXPECT_EQ(runs_after.substr(0, runs_after.find("\"count\"")),
+            runs_before.substr(0, runs_before.find("\"count\"")));
+}
+
+TEST_F(backup_test, after_kill_9_a_new_server_takes_the_directory_over_and_resumes) {
+  std::string id;
+  {
+    test::vigil_server first{dir.file("data"), dir.file("vigil.yaml")};
+    test::http_client client{first.port()};
+    ASSERT_EQ(
+      client.post("/api/events", R"({"type":"alert","labels":{"alertname":"Note","instance":"x"}})")
+        .status,
+      202);
+    auto runs = wait_for(client, "/api/workflows", R"("status":"awaiting_gate")");
+    const auto pos = runs.find(R"("id":")") + 6;
+    id = runs.substr(pos, runs.find('"', pos) - pos);
+    first.kill();
+  }
+  test::vigil_server second{dir.file("data"), dir.file("vigil.yaml")};
+  const auto log = second.process().stderr_text();
+  EXPECT_NE(log.find("took over the data directory lock"), std::string::npos) << log;
+  EXPECT_NE(log.find("NOT clean"), std::string::npos);
+  test::http_client client{second.port()};
+  auto r = client.post("/api/workflows/" + id + "/gates/hold/approve", R"({"by":"ops"})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  wait_for(client, "/api/workflows/" + id, R"("status":"completed")");
+}
+
+} // namespace
+} // namespace vigil
