@@ -63,6 +63,9 @@ struct engine {
   caf::actor integrations; ///< calls integrations; may be unset
   std::shared_ptr<process_registry> processes = std::make_shared<process_registry>();
   resolve_runbook_fn resolve_runbook;
+  /// The engine itself failed on an event (not a remediation failure): count it, requeue it
+  /// or set it aside as poison. Called from the manager's thread.
+  std::function<void(const model::event&, const std::string& reason)> dispatch_failed;
   engine_options options;
   engine_stats stats;
   /// Set at shutdown: runs then take no more results or timers, so that what the shutdown

@@ -29,6 +29,7 @@ struct waiting_run {
 
 /// Runs whose creation is being written.
 struct creating_batch {
+  std::optional<model::event> event; ///< the trigger, to report if the write fails
   std::vector<waiting_run> runs;
   std::vector<bool> start_now;
   std::vector<std::string> new_sources;
@@ -359,9 +360,11 @@ caf::actor spawn_workflow_manager(caf::actor_system& sys, engine* eng) {
           }
         }
         storage::workflow_write w;
-        if (e.seq != 0)
-          w.dispatched.push_back(e.seq);
         creating_batch batch;
+        if (e.seq != 0) {
+          w.dispatched.push_back(e.seq);
+          batch.event = e;
+        }
         const auto now = st.eng->clock->now();
         const std::map<std::string, std::string> no_params;
         for (const auto& book : books) {
@@ -447,6 +450,8 @@ caf::actor spawn_workflow_manager(caf::actor_system& sys, engine* eng) {
             st.stored_sources.erase(sha);
           if (batch.answers)
             batch.promise.deliver(err);
+          if (batch.event && st.eng->dispatch_failed)
+            st.eng->dispatch_failed(*batch.event, "cannot create its runs: " + message_of(err));
           return;
         }
         std::string first_id = batch.runs.empty() ? std::string{} : batch.runs.front().rec.id;

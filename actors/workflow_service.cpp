@@ -57,6 +57,9 @@ workflow_service::workflow_service(caf::actor_system& sys, storage::database& db
       return nullptr;
     return std::make_shared<const runbook::runbook>(std::move(loaded).value());
   };
+  eng.dispatch_failed = [this](const model::event& e, const std::string& reason) {
+    processing_failed(e, reason);
+  };
   manager_ = spawn_workflow_manager(sys_, &eng);
 }
 
@@ -84,23 +87,53 @@ void workflow_service::dispatch(std::vector<model::event>& batch) {
   std::vector<uint64_t> unmatched;
   std::vector<const runbook::runbook*> matched;
   for (auto& e : batch) {
-    matched.clear();
-    set->matcher.match(e, matched);
-    // A resolved alert also goes to the manager: the runs it started must learn of it.
-    const bool resolves =
-      e.status == model::event_status::resolved && e.type == model::event_type::alert;
-    if (matched.empty() && !resolves) {
-      unmatched.push_back(e.seq);
-      continue;
+    try {
+      if (opts_.test_fail_dispatch && opts_.test_fail_dispatch(e))
+        throw std::runtime_error("test_fail_dispatch");
+      matched.clear();
+      set->matcher.match(e, matched);
+      // A resolved alert also goes to the manager: the runs it started must learn of it.
+      const bool resolves =
+        e.status == model::event_status::resolved && e.type == model::event_type::alert;
+      if (matched.empty() && !resolves) {
+        unmatched.push_back(e.seq);
+        continue;
+      }
+      std::vector<runbook::runbook_ptr> books;
+      books.reserve(matched.size());
+      for (const auto* b : matched)
+        books.push_back(set->by_address.at(b));
+      caf::anon_send(manager_, start_atom::value, e, std::move(books));
+    } catch (const std::exception& ex) {
+      // A bug or a broken invariant, not a remediation failure: retried, then set aside.
+      processing_failed(e, ex.what());
     }
-    std::vector<runbook::runbook_ptr> books;
-    books.reserve(matched.size());
-    for (const auto* b : matched)
-      books.push_back(set->by_address.at(b));
-    caf::anon_send(manager_, start_atom::value, std::move(e), std::move(books));
   }
   if (auto err = log_.set_state(unmatched, storage::event_state::dispatched))
     engine_log.error("cannot mark events dispatched", {{"error", describe(err)}});
+}
+
+void workflow_service::processing_failed(const model::event& e, const std::string& reason) {
+  auto attempts = log_.record_failure(e.seq);
+  if (!attempts) {
+    engine_log.error("cannot count a failed attempt",
+                     {{"event_id", e.id}, {"error", describe(attempts.error())}});
+    return;
+  }
+  if (*attempts >= opts_.max_attempts) {
+    engine_log.error(
+      "event set aside as poison",
+      {{"event_id", e.id}, {"reason", reason}, {"attempts", std::to_string(*attempts)}});
+    if (auto err = log_.quarantine(e.seq, reason, *attempts))
+      engine_log.error("cannot quarantine an event",
+                       {{"event_id", e.id}, {"error", describe(err)}});
+    return;
+  }
+  engine_log.warn(
+    "the engine failed on an event; it will be tried again",
+    {{"event_id", e.id}, {"reason", reason}, {"attempts", std::to_string(*attempts)}});
+  if (opts_.requeue)
+    opts_.requeue(e);
 }
 
 template <class... Ts>

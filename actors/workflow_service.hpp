@@ -38,6 +38,12 @@ struct workflow_service_options {
   engine_options engine;
   model::sync_policy sync = model::sync_policy::batch;
   bool inline_exec = false; ///< run commands inside the executor (tests)
+  /// Failed processing attempts before an event is set aside as poison.
+  uint32_t max_attempts = 3;
+  /// Puts an event back into the dispatch queue (after a failed attempt).
+  std::function<void(model::event)> requeue;
+  /// Test hook: true makes the engine fail on that event, as a bug would.
+  std::function<bool(const model::event&)> test_fail_dispatch;
 };
 
 /// The workflow engine of a process: runbooks, the workflow store, the manager actor and its
@@ -79,6 +85,10 @@ public:
   caf::expected<std::string> execute(runbook::runbook_ptr book,
                                      std::map<std::string, std::string> params,
                                      model::label_set labels = {});
+
+  /// The engine failed on `e` (not a remediation failure): counts the attempt, then requeues
+  /// it, or after `max_attempts` moves it to the dead letters with the reason.
+  void processing_failed(const model::event& e, const std::string& reason);
 
   /// Operator commands; each answers the run's new state.
   caf::expected<std::string> cancel(const std::string& id);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <future>
+#include <limits>
 #include <unordered_map>
 
 #include <rocksdb/db.h>
@@ -307,6 +308,111 @@ caf::error event_log::set_state(const std::vector<uint64_t>& seqs, event_state s
   return caf::none;
 }
 
+caf::expected<uint32_t> event_log::record_failure(uint64_t seq) {
+  const auto key = seq_key(seq);
+  std::string state;
+  auto st = db_.db().Get(rocksdb::ReadOptions{}, db_.handle(column::event_state), key, &state);
+  if (!st.ok() && !st.IsNotFound())
+    return database::to_error(st, "cannot read an event state");
+  // `a` followed by the attempts so far (varint); a bare `a` or none is zero.
+  uint32_t attempts = 0;
+  if (st.ok() && state.size() > 1 && state[0] == static_cast<char>(event_state::accepted)) {
+    decoder dec{std::string_view{state}.substr(1)};
+    attempts = static_cast<uint32_t>(dec.varint());
+  }
+  ++attempts;
+  std::string value(1, static_cast<char>(event_state::accepted));
+  encoder{value}.varint(attempts);
+  st = db_.db().Put(rocksdb::WriteOptions{}, db_.handle(column::event_state), key, value);
+  if (!st.ok())
+    return database::to_error(st, "cannot record a failed attempt");
+  return attempts;
+}
+
+caf::error event_log::quarantine(uint64_t seq, const std::string& reason, uint32_t attempts) {
+  const auto key = seq_key(seq);
+  std::string entry;
+  encoder enc{entry};
+  enc.u8(1);
+  enc.str(reason);
+  enc.varint(attempts);
+  enc.i64(model::to_unix_nanos(clock_.now()));
+  rocksdb::WriteBatch batch;
+  batch.Put(db_.handle(column::dlq), key, entry);
+  const char q = static_cast<char>(event_state::quarantined);
+  batch.Put(db_.handle(column::event_state), key, rocksdb::Slice{&q, 1});
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_ != model::sync_policy::none;
+  auto st = db_.db().Write(wo, &batch);
+  return st.ok() ? caf::none : database::to_error(st, "cannot quarantine an event");
+}
+
+caf::expected<std::vector<dead_letter>> event_log::dead_letters(std::size_t limit) const {
+  std::vector<dead_letter> out;
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_.db().NewIterator(rocksdb::ReadOptions{}, db_.handle(column::dlq))};
+  for (it->SeekToFirst(); it->Valid() && out.size() < limit; it->Next()) {
+    auto seq = parse_seq_key({it->key().data(), it->key().size()});
+    if (!seq)
+      continue;
+    decoder dec{{it->value().data(), it->value().size()}};
+    if (dec.u8() != 1)
+      continue;
+    dead_letter d;
+    d.reason = std::string{dec.str()};
+    d.attempts = static_cast<uint32_t>(dec.varint());
+    d.at = model::from_unix_nanos(dec.i64());
+    auto e = get(*seq);
+    if (!dec.ok() || !e)
+      continue;
+    d.event = std::move(e->event);
+    out.push_back(std::move(d));
+  }
+  if (!it->status().ok())
+    return database::to_error(it->status(), "cannot read the dead letters");
+  return out;
+}
+
+caf::expected<std::vector<model::event>>
+event_log::requeue_dead_letters(const std::vector<uint64_t>& seqs) {
+  auto letters = dead_letters(std::numeric_limits<std::size_t>::max());
+  if (!letters)
+    return std::move(letters.error());
+  std::vector<model::event> out;
+  rocksdb::WriteBatch batch;
+  const char a = static_cast<char>(event_state::accepted);
+  for (auto& d : *letters) {
+    if (!seqs.empty() && std::find(seqs.begin(), seqs.end(), d.event.seq) == seqs.end())
+      continue;
+    const auto key = seq_key(d.event.seq);
+    batch.Delete(db_.handle(column::dlq), key);
+    batch.Put(db_.handle(column::event_state), key, rocksdb::Slice{&a, 1});
+    out.push_back(std::move(d.event));
+  }
+  auto st = db_.db().Write(rocksdb::WriteOptions{}, &batch);
+  if (!st.ok())
+    return database::to_error(st, "cannot requeue dead letters");
+  return out;
+}
+
+caf::expected<std::size_t> event_log::purge_dead_letters(const std::vector<uint64_t>& seqs) {
+  rocksdb::WriteBatch batch;
+  std::size_t n = 0;
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_.db().NewIterator(rocksdb::ReadOptions{}, db_.handle(column::dlq))};
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto seq = parse_seq_key({it->key().data(), it->key().size()});
+    if (!seq || (!seqs.empty() && std::find(seqs.begin(), seqs.end(), *seq) == seqs.end()))
+      continue;
+    batch.Delete(db_.handle(column::dlq), it->key());
+    ++n;
+  }
+  auto st = db_.db().Write(rocksdb::WriteOptions{}, &batch);
+  if (!st.ok())
+    return database::to_error(st, "cannot purge dead letters");
+  return n;
+}
+
 caf::expected<stored_event> event_log::get(uint64_t seq) const {
   std::string bytes;
   const auto key = seq_key(seq);
@@ -321,7 +427,7 @@ caf::expected<stored_event> event_log::get(uint64_t seq) const {
   stored_event out{std::move(*e), event_state::accepted};
   std::string state;
   st = db_.db().Get(rocksdb::ReadOptions{}, db_.handle(column::event_state), key, &state);
-  if (st.ok() && state.size() == 1)
+  if (st.ok() && !state.empty())
     out.state = static_cast<event_state>(state[0]);
   return out;
 }
@@ -349,7 +455,7 @@ caf::expected<std::vector<stored_event>> event_log::query(const event_query& q) 
     stored_event se{std::move(*e), event_state::accepted};
     auto st =
       db_.db().Get(rocksdb::ReadOptions{}, db_.handle(column::event_state), it->key(), &state);
-    if (st.ok() && state.size() == 1)
+    if (st.ok() && !state.empty())
       se.state = static_cast<event_state>(state[0]);
     if (q.state && se.state != *q.state)
       continue;
@@ -374,7 +480,7 @@ caf::expected<std::vector<model::event>> event_log::undispatched() const {
       states->Next();
     const bool has_state = states->Valid() && states->key() == key;
     if (has_state
-        && (states->value().size() != 1
+        && (states->value().empty()
             || states->value()[0] != static_cast<char>(event_state::accepted)))
       continue;
     auto seq = parse_seq_key({key.data(), key.size()});

@@ -52,6 +52,14 @@ struct event_query {
   std::size_t scan_limit = 100'000; ///< stop after looking at this many events
 };
 
+/// An event set aside after the engine failed on it `attempts` times (the `dlq` family).
+struct dead_letter {
+  model::event event;
+  std::string reason;
+  uint32_t attempts = 0;
+  model::timestamp at{};
+};
+
 /// One event as read back, with its state.
 struct stored_event {
   model::event event;
@@ -97,6 +105,29 @@ public:
 
   /// Records new states for events (no fsync: a lost mark only means a re-dispatch check).
   [[nodiscard]] caf::error set_state(const std::vector<uint64_t>& seqs, event_state state);
+
+  // -- poison events ---------------------------------------------------------------------
+
+  /// Counts one more failed processing attempt of `seq` (kept with its state, so restarts do
+  /// not reset it); the attempts so far.
+  [[nodiscard]] caf::expected<uint32_t> record_failure(uint64_t seq);
+
+  /// Moves `seq` to the dead-letter family with `reason`: its state becomes quarantined, and
+  /// nothing retries it until an operator requeues it.
+  [[nodiscard]] caf::error quarantine(uint64_t seq, const std::string& reason, uint32_t attempts);
+
+  /// The dead letters, oldest first.
+  [[nodiscard]] caf::expected<std::vector<dead_letter>>
+  dead_letters(std::size_t limit = 1000) const;
+
+  /// Puts dead letters back (all when `seqs` is empty): state accepted, attempts forgotten,
+  /// removed from the dead-letter family. Returns the events, to be queued again.
+  [[nodiscard]] caf::expected<std::vector<model::event>>
+  requeue_dead_letters(const std::vector<uint64_t>& seqs);
+
+  /// Purges dead letters (all when `seqs` is empty): the explicit operator action that throws
+  /// them away. The events stay in the log, quarantined. Returns how many were purged.
+  [[nodiscard]] caf::expected<std::size_t> purge_dead_letters(const std::vector<uint64_t>& seqs);
 
   /// Stops the writer after the queued appends are done. Idempotent.
   void close();

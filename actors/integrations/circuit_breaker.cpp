@@ -43,8 +43,7 @@ circuit_breaker::decision circuit_breaker::acquire(model::timestamp now, uint64_
   switch (state_) {
     case breaker_state::open:
       d.what = verdict::reject;
-      d.retry_after = std::max(
-        milliseconds{1}, std::chrono::ceil<milliseconds>(open_until_ - now));
+      d.retry_after = std::max(milliseconds{1}, std::chrono::ceil<milliseconds>(open_until_ - now));
       return d;
     case breaker_state::half_open:
       if (probes_out_ + probe_successes_ >= cfg_.half_open_probes) {
@@ -57,8 +56,8 @@ circuit_breaker::decision circuit_breaker::acquire(model::timestamp now, uint64_
     case breaker_state::closed:
       if (!healthy_) {
         // Not known to work: let out only as many calls as could fail without opening it.
-        const uint64_t budget = cfg_.failure_threshold - std::min(cfg_.failure_threshold,
-                                                                  recent_failures(now));
+        const uint64_t budget =
+          cfg_.failure_threshold - std::min(cfg_.failure_threshold, recent_failures(now));
         if (in_flight >= budget) {
           d.what = verdict::wait;
           return d;

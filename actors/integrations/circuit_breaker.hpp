@@ -95,7 +95,7 @@ private:
   model::circuit_breaker_config cfg_;
   breaker_state state_ = breaker_state::closed;
   uint64_t epoch_ = 1;
-  bool healthy_ = false; ///< the last outcome was a success
+  bool healthy_ = false;                  ///< the last outcome was a success
   std::deque<model::timestamp> failures_; ///< the last `failure_threshold` failures, oldest first
   std::array<slice, 10> slices_{};
   uint32_t consecutive_ = 0;

@@ -9,7 +9,6 @@
 #include <curl/curl.h>
 
 #include "actors/integrations/http_transport.hpp"
-#include "actors/integrations/logger.hpp"
 
 namespace vigil::actors {
 
@@ -217,8 +216,8 @@ private:
   }
 
   void finish(CURL* e, CURLcode rc) {
-    auto it = std::find_if(running_.begin(), running_.end(),
-                           [e](const auto& p) { return p.first == e; });
+    auto it =
+      std::find_if(running_.begin(), running_.end(), [e](const auto& p) { return p.first == e; });
     if (it == running_.end())
       return;
     std::unique_ptr<transfer> t{it->second};

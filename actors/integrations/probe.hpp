@@ -12,7 +12,7 @@ namespace vigil::actors {
 
 /// Upper bounds (milliseconds) of the call latency histogram's buckets; one more bucket (+Inf)
 /// follows the last.
-inline constexpr std::array<uint32_t, 12> latency_bounds_ms = {5,   10,   25,   50,   100,  250,
+inline constexpr std::array<uint32_t, 12> latency_bounds_ms = {5,   10,   25,   50,   100,   250,
                                                                500, 1000, 2500, 5000, 10000, 30000};
 
 /// Counters of one integration at one moment (what `integration_service::stats` returns and
@@ -28,7 +28,8 @@ struct integration_stats {
   uint64_t rejected_open = 0;     ///< failed at once: `circuit_open`
   uint64_t rejected_disabled = 0; ///< failed at once: `integration_disabled`
   // -- latency of the calls that went out (not rejections) ---
-  std::array<uint64_t, latency_bounds_ms.size() + 1> latency_buckets{}; ///< per bucket, not cumulative
+  std::array<uint64_t, latency_bounds_ms.size() + 1>
+    latency_buckets{}; ///< per bucket, not cumulative
   uint64_t latency_count = 0;
   uint64_t latency_sum_us = 0;
   // -- breaker ---

@@ -31,9 +31,9 @@ enum class breaker_state : uint8_t {
 
 /// The outcome of one health probe (periodic or `test`).
 struct probe_result {
-  bool ran = false;  ///< false: no probe was sent (none configured, rate limited, unknown)
-  bool ok = false;   ///< the probe answered 2xx
-  int status = 0;    ///< HTTP status, 0 when none
+  bool ran = false;   ///< false: no probe was sent (none configured, rate limited, unknown)
+  bool ok = false;    ///< the probe answered 2xx
+  int status = 0;     ///< HTTP status, 0 when none
   std::string detail; ///< what it found (`3 active alerts: ...`) or why it did not run
   std::string error;  ///< why it failed (never contains a secret)
   std::chrono::milliseconds latency{0};
@@ -53,10 +53,10 @@ struct integration_health {
   std::string last_error;            ///< of the last failed call (never contains a secret)
   model::timestamp last_success;     ///< unset (epoch) when none yet
   model::timestamp last_failure;
-  model::timestamp open_until;          ///< while open: when it half-opens
+  model::timestamp open_until;           ///< while open: when it half-opens
   std::chrono::milliseconds cooldown{0}; ///< the cooldown it opened with last
-  model::timestamp rate_limited_until;  ///< a 429's Retry-After pause, while in force
-  uint64_t queued = 0;                  ///< calls waiting (pause, bulkhead, half-open, rate)
+  model::timestamp rate_limited_until;   ///< a 429's Retry-After pause, while in force
+  uint64_t queued = 0;                   ///< calls waiting (pause, bulkhead, half-open, rate)
   uint64_t in_flight = 0;
   probe_result last_probe;
 };
@@ -81,8 +81,8 @@ using probe_promise = std::shared_ptr<std::promise<probe_result>>;
 
 /// Adapter → breaker: how a call's HTTP exchange counts for the breaker and the pause.
 struct call_outcome {
-  bool counted = false;  ///< an exchange took place (false: bad params, nothing was sent)
-  bool failure = false;  ///< timeout, connection error, 5xx or 429
+  bool counted = false; ///< an exchange took place (false: bad params, nothing was sent)
+  bool failure = false; ///< timeout, connection error, 5xx or 429
   std::chrono::milliseconds retry_after_header{0}; ///< a 429's Retry-After, 0 when none
   std::chrono::microseconds latency{0};
 };

@@ -20,7 +20,7 @@ struct engine_settings {
   std::string target;        ///< request path
   std::string authorization; ///< full header value, or empty
   unsigned threads = 2;
-  unsigned connections = 64; ///< spread over the threads
+  unsigned connections = 64;                                  ///< spread over the threads
   std::chrono::nanoseconds timeout{std::chrono::seconds{10}}; ///< per request
   std::chrono::nanoseconds drain{std::chrono::seconds{10}};   ///< after the last due time
 };
@@ -51,8 +51,7 @@ public:
 
   /// Runs one phase to its end: every request sent and answered, failed, or given up at the
   /// drain deadline. `on_tick` is called about every `tick` on this thread while it runs.
-  [[nodiscard]] phase_stats run_phase(const phase_plan& plan,
-                                      const std::function<void()>& on_tick,
+  [[nodiscard]] phase_stats run_phase(const phase_plan& plan, const std::function<void()>& on_tick,
                                       std::chrono::milliseconds tick);
 
   /// A snapshot of the running phase (safe to call from `on_tick`).

@@ -16,7 +16,9 @@ uint64_t mix(uint64_t x) noexcept {
 }
 
 /// A uniform double in [0, 1) from a hash.
-double unit(uint64_t h) noexcept { return static_cast<double>(h >> 11) * 0x1.0p-53; }
+double unit(uint64_t h) noexcept {
+  return static_cast<double>(h >> 11) * 0x1.0p-53;
+}
 
 void append_number(std::string& out, uint64_t n) {
   char buf[24];
@@ -86,8 +88,7 @@ std::string payload_factory::event_id(uint64_t index, uint32_t slot) const {
   return out;
 }
 
-std::optional<std::pair<uint64_t, uint32_t>>
-payload_factory::decode_id(std::string_view id) const {
+std::optional<std::pair<uint64_t, uint32_t>> payload_factory::decode_id(std::string_view id) const {
   if (id.size() < nonce_hex_.size() + 4 || id.substr(0, nonce_hex_.size()) != nonce_hex_
       || id[nonce_hex_.size()] != '-')
     return std::nullopt;
@@ -136,6 +137,16 @@ payload_factory::role payload_factory::role_of(uint64_t index, uint32_t slot,
   return role::fresh;
 }
 
+bool payload_factory::tagged(uint64_t origin, uint32_t slot) const noexcept {
+  uint64_t every = 0;
+  for (const auto& [first, n] : s_.tag_plan) {
+    if (first > origin)
+      break;
+    every = n;
+  }
+  return every > 0 && (origin * s_.batch + slot) % every == 0;
+}
+
 void payload_factory::append_labels(std::string& out, uint64_t origin, uint32_t slot,
                                     bool tagged) const {
   // Sorted by name, as Prometheus and Alertmanager send them.
@@ -156,8 +167,8 @@ void payload_factory::append_labels(std::string& out, uint64_t origin, uint32_t 
   out += R"(","severity":"warning","team":"sre"})";
 }
 
-void payload_factory::append_event(std::string& out, uint64_t origin, uint32_t slot,
-                                   bool resolved, bool tagged) const {
+void payload_factory::append_event(std::string& out, uint64_t origin, uint32_t slot, bool resolved,
+                                   bool tagged) const {
   switch (s_.kind) {
     case payload_kind::event:
     case payload_kind::ndjson:
@@ -203,8 +214,8 @@ void payload_factory::build(uint64_t index, body& out) const {
   out.events = s_.batch;
   out.duplicates = 0;
   out.resolved = 0;
-  const bool array = s_.kind == payload_kind::v2alerts
-                     || (s_.kind == payload_kind::event && s_.batch > 1);
+  const bool array =
+    s_.kind == payload_kind::v2alerts || (s_.kind == payload_kind::event && s_.batch > 1);
   if (s_.kind == payload_kind::alertmanager)
     out.text += R"({"version":"4","groupKey":"{}:{alertname=\"VigilLoadTest\"}",)"
                 R"("truncatedAlerts":0,"status":"firing","receiver":"vigil","groupLabels":{},)"
@@ -219,8 +230,7 @@ void payload_factory::build(uint64_t index, body& out) const {
     const auto r = role_of(index, slot, origin);
     // Tag by the origin's position, so that a duplicate of a tagged event carries the tag too
     // (and is recognised as a duplicate) while only fresh events count as expected hits.
-    const uint64_t ordinal = origin * s_.batch + slot;
-    const bool tagged = s_.e2e_every > 0 && ordinal % s_.e2e_every == 0;
+    const bool tagged = this->tagged(origin, slot);
     if (r == role::duplicate)
       ++out.duplicates;
     else if (r == role::resolved)

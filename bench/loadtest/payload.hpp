@@ -36,14 +36,16 @@ inline constexpr std::string_view plain_alertname = "VigilLoadTest";
 /// How bodies are made.
 struct payload_settings {
   payload_kind kind = payload_kind::event;
-  uint32_t batch = 1;      ///< events per request
-  double duplicates = 0;   ///< share of events that repeat an earlier event exactly
-  double resolved = 0;     ///< share of events that resolve an earlier alert
-  uint64_t seed = 1;       ///< decides which events are duplicates / resolved
-  uint32_t run_nonce = 0;  ///< makes this run's label sets unlike any other run's
-  uint64_t e2e_every = 0;  ///< tag every n-th event for the end-to-end runbook; 0: none
-  std::string starts_at;   ///< RFC 3339, shared by every alert of the run
-  std::string ended_at;    ///< RFC 3339 in the past: `endsAt` of resolved alerts
+  uint32_t batch = 1;     ///< events per request
+  double duplicates = 0;  ///< share of events that repeat an earlier event exactly
+  double resolved = 0;    ///< share of events that resolve an earlier alert
+  uint64_t seed = 1;      ///< decides which events are duplicates / resolved
+  uint32_t run_nonce = 0; ///< makes this run's label sets unlike any other run's
+  /// Which events are tagged for the end-to-end runbook: from request index `first` on,
+  /// every `every`-th event (0: none). Sorted by `first`; empty: none.
+  std::vector<std::pair<uint64_t, uint64_t>> tag_plan;
+  std::string starts_at; ///< RFC 3339, shared by every alert of the run
+  std::string ended_at;  ///< RFC 3339 in the past: `endsAt` of resolved alerts
 };
 
 /// One request body and what it holds.
@@ -78,6 +80,7 @@ private:
   /// What event (index, slot) is: its role and, for a repeat, the fresh event it repeats.
   [[nodiscard]] role role_of(uint64_t index, uint32_t slot, uint64_t& origin) const noexcept;
   [[nodiscard]] role raw_role(uint64_t index, uint32_t slot) const noexcept;
+  [[nodiscard]] bool tagged(uint64_t origin, uint32_t slot) const noexcept;
   void append_event(std::string& out, uint64_t origin, uint32_t slot, bool resolved,
                     bool tagged) const;
   void append_labels(std::string& out, uint64_t origin, uint32_t slot, bool tagged) const;

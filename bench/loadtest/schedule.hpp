@@ -18,19 +18,18 @@ namespace vigil::loadtest {
 /// One phase of an open-loop schedule: request `first + k` is due at `start_ns + k * interval`,
 /// whatever happened to the requests before it. The first `warmup` requests are not measured.
 struct phase_plan {
-  unsigned number = 0;        ///< 0, 1, ... (max-rate steps)
-  double event_rate = 0;      ///< events per second
-  double request_rate = 0;    ///< requests per second (event_rate / batch)
-  int64_t start_ns = 0;       ///< due time of the first request
-  uint64_t first = 0;         ///< global index of the first request
-  uint64_t count = 0;         ///< requests in the phase, warmup included
-  uint64_t warmup = 0;        ///< leading requests not measured
+  unsigned number = 0;     ///< 0, 1, ... (max-rate steps)
+  double event_rate = 0;   ///< events per second
+  double request_rate = 0; ///< requests per second (event_rate / batch)
+  int64_t start_ns = 0;    ///< due time of the first request
+  uint64_t first = 0;      ///< global index of the first request
+  uint64_t count = 0;      ///< requests in the phase, warmup included
+  uint64_t warmup = 0;     ///< leading requests not measured
   std::chrono::nanoseconds window{std::chrono::seconds{1}}; ///< width of a time window
 
   /// When request `index` (global) is due.
   [[nodiscard]] int64_t due_ns(uint64_t index) const noexcept {
-    return start_ns
-           + static_cast<int64_t>(static_cast<double>(index - first) * 1e9 / request_rate);
+    return start_ns + static_cast<int64_t>(static_cast<double>(index - first) * 1e9 / request_rate);
   }
   /// When measurement begins (the first measured request's due time).
   [[nodiscard]] int64_t measure_start_ns() const noexcept { return due_ns(first + warmup); }

@@ -98,8 +98,8 @@ slo_verdict judge_latency(const slo& s, const char* subject, const log_linear_hi
   slo_verdict v;
   v.slo = s.text;
   v.subject = subject;
-  const std::string what = std::string{subject == std::string_view{"accept"} ? "accept" : "e2e"}
-                           + " " + metric_name(s);
+  const std::string what =
+    std::string{subject == std::string_view{"accept"} ? "accept" : "e2e"} + " " + metric_name(s);
   if (h == nullptr || h->empty()) {
     v.measured = false;
     v.met = !required;

@@ -54,8 +54,8 @@ struct slo_inputs {
 
 /// The verdict of one SLO on one latency.
 struct slo_verdict {
-  std::string slo;      ///< the SLO's text
-  std::string subject;  ///< "accept", "end_to_end" or "errors"
+  std::string slo;     ///< the SLO's text
+  std::string subject; ///< "accept", "end_to_end" or "errors"
   bool met = false;
   double observed = 0;  ///< milliseconds for latencies, percent for errors; 0 when missing
   bool measured = true; ///< false when there was nothing to judge

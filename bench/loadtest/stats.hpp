@@ -30,13 +30,13 @@ struct phase_stats {
   std::vector<window_stats> windows; ///< by scheduled time since the measured part began
   std::chrono::nanoseconds window{std::chrono::seconds{1}};
 
-  uint64_t requests = 0;          ///< scheduled and finished one way or another
-  uint64_t ok = 0;                ///< answered 2xx
-  uint64_t failed = 0;            ///< non-2xx, transport errors, timeouts, never sent
-  uint64_t events = 0;            ///< events in the scheduled requests
-  uint64_t ok_events = 0;         ///< events in 2xx requests
-  uint64_t server_duplicates = 0; ///< `duplicates` summed over the 2xx answers
-  uint64_t waited_for_connection = 0; ///< found every connection busy when due
+  uint64_t requests = 0;                  ///< scheduled and finished one way or another
+  uint64_t ok = 0;                        ///< answered 2xx
+  uint64_t failed = 0;                    ///< non-2xx, transport errors, timeouts, never sent
+  uint64_t events = 0;                    ///< events in the scheduled requests
+  uint64_t ok_events = 0;                 ///< events in 2xx requests
+  uint64_t server_duplicates = 0;         ///< `duplicates` summed over the 2xx answers
+  uint64_t waited_for_connection = 0;     ///< found every connection busy when due
   std::map<std::string, uint64_t> errors; ///< by HTTP status or `timeout`, `connect`, ...
 
   uint64_t e2e_expected = 0; ///< sampled events accepted by the server

@@ -1,5 +1,7 @@
 #include "runtime/app/application.hpp"
 
+#include <limits>
+
 #include <caf/actor_system.hpp>
 
 #include "actors/dispatcher.hpp"
@@ -37,6 +39,7 @@ struct application::impl {
   std::unique_ptr<http::server> server;
   uint16_t port = 0;
   std::atomic<bool> ready{false};
+  std::atomic<bool> draining{false};
   bool stopped = false;
 
   void add_health_routes();
@@ -60,6 +63,13 @@ caf::error application::impl::start_pipeline() {
   wopts.engine.max_concurrent = cfg.engine.workflow_execution.max_concurrent;
   wopts.engine.default_run_timeout = cfg.engine.workflow_execution.timeout;
   wopts.sync = cfg.storage.sync;
+  wopts.max_attempts = cfg.engine.event_processing.max_attempts;
+  auto* q = queue.get();
+  wopts.requeue = [this, q](model::event e) {
+    q->push_unreserved(std::move(e));
+    if (dispatchers)
+      dispatchers->notify(1);
+  };
   workflows =
     std::make_unique<actors::workflow_service>(*system, *db, *log, *clk, std::move(wopts));
   auto report = workflows->reload();
@@ -177,6 +187,80 @@ caf::expected<std::unique_ptr<application>> application::start(model::config cfg
   app_log.info("serving", {{"listen", c.server.listen.host + ":" + std::to_string(p->port)},
                            {"version", vigil_version()}});
   return std::unique_ptr<application>{new application(std::move(p))};
+}
+
+caf::expected<std::size_t> application::drain() {
+  auto& p = *impl_;
+  p.draining.store(true);
+  p.ingest->set_holding(true);
+  p.dispatchers->resize(0); // a batch being dispatched finishes; nothing more is taken
+  std::vector<model::event> queued;
+  while (p.queue->pull(queued, 10'000) > 0) {
+  }
+  std::vector<uint64_t> seqs;
+  seqs.reserve(queued.size());
+  for (const auto& e : queued)
+    seqs.push_back(e.seq);
+  if (auto err = p.log->set_state(seqs, storage::event_state::drained))
+    return err;
+  app_log.warn("processing drained", {{"events", std::to_string(seqs.size())}});
+  return seqs.size();
+}
+
+caf::expected<std::size_t> application::resume_processing() {
+  auto& p = *impl_;
+  storage::event_query q;
+  q.state = storage::event_state::drained;
+  q.limit = std::numeric_limits<std::size_t>::max();
+  q.scan_limit = std::numeric_limits<std::size_t>::max();
+  auto drained = p.log->query(q);
+  if (!drained)
+    return std::move(drained.error());
+  std::vector<uint64_t> seqs;
+  seqs.reserve(drained->size());
+  for (const auto& se : *drained)
+    seqs.push_back(se.event.seq);
+  if (auto err = p.log->set_state(seqs, storage::event_state::accepted))
+    return err;
+  p.ingest->set_holding(false);
+  // The query lists newest first: queue them oldest first.
+  for (auto it = drained->rbegin(); it != drained->rend(); ++it)
+    p.queue->push_unreserved(std::move(it->event));
+  p.draining.store(false);
+  p.dispatchers->resize(p.cfg.engine.event_processing.workers);
+  app_log.info("processing resumed", {{"events", std::to_string(seqs.size())}});
+  return seqs.size();
+}
+
+bool application::draining() const noexcept {
+  return impl_->draining.load();
+}
+
+caf::expected<std::vector<storage::dead_letter>> application::poison_events() const {
+  return impl_->log->dead_letters();
+}
+
+caf::expected<std::size_t> application::requeue_poison(const std::vector<uint64_t>& seqs) {
+  auto& p = *impl_;
+  auto events = p.log->requeue_dead_letters(seqs);
+  if (!events)
+    return std::move(events.error());
+  for (auto& e : *events)
+    p.queue->push_unreserved(std::move(e));
+  p.dispatchers->notify(events->size());
+  return events->size();
+}
+
+caf::expected<std::size_t> application::purge_poison(const std::vector<uint64_t>& seqs) {
+  return impl_->log->purge_dead_letters(seqs);
+}
+
+storage::event_log& application::events() noexcept {
+  return *impl_->log;
+}
+
+actors::workflow_service& application::workflows() noexcept {
+  return *impl_->workflows;
 }
 
 uint16_t application::port() const noexcept {

@@ -3,10 +3,19 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include <caf/expected.hpp>
 
 #include "runtime/model/config.hpp"
+
+namespace vigil::actors {
+class workflow_service;
+}
+namespace vigil::storage {
+class event_log;
+struct dead_letter;
+} // namespace vigil::storage
 
 namespace vigil::app {
 
@@ -28,6 +37,31 @@ public:
 
   /// The config it runs with.
   [[nodiscard]] const model::config& config() const noexcept;
+
+  // -- operator actions on processing (the admin API exposes them) ---------------------
+
+  /// Emergency drain: stops dispatching and sets every queued event aside as `drained` (kept
+  /// in the log, not deleted); events arriving meanwhile are set aside too. How many.
+  caf::expected<std::size_t> drain();
+
+  /// Ends a drain: drained events go back to the queue, in order, and dispatching resumes.
+  caf::expected<std::size_t> resume_processing();
+
+  /// True between `drain` and `resume_processing`.
+  [[nodiscard]] bool draining() const noexcept;
+
+  /// The events the engine set aside as poison.
+  [[nodiscard]] caf::expected<std::vector<storage::dead_letter>> poison_events() const;
+
+  /// Puts poison events back into the queue (all when `seqs` is empty); how many.
+  caf::expected<std::size_t> requeue_poison(const std::vector<uint64_t>& seqs);
+
+  /// Throws poison events away (all when `seqs` is empty): the explicit purge; how many.
+  caf::expected<std::size_t> purge_poison(const std::vector<uint64_t>& seqs);
+
+  /// The event log and the workflow engine (tests, the API).
+  [[nodiscard]] storage::event_log& events() noexcept;
+  [[nodiscard]] actors::workflow_service& workflows() noexcept;
 
   /// Graceful stop: stop accepting, finish in-flight requests (within `grace`), drain the
   /// actors, write the clean-shutdown marker, close the database. Idempotent.

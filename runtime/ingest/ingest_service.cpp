@@ -2,9 +2,16 @@
 
 #include "runtime/ingest/event_queue.hpp"
 #include "runtime/model/errc.hpp"
+#include "runtime/model/logger.hpp"
 #include "storage/event_log.hpp"
 
 namespace vigil::ingest {
+
+namespace {
+
+constexpr log::logger ingest_log{"ingest"};
+
+} // namespace
 
 ingest_service::ingest_service(storage::event_log& log, event_queue& queue, notify_fn notify,
                                const model::clock& clk, parse_limits limits)
@@ -38,30 +45,40 @@ void ingest_service::submit(payload_format format, std::string& body, done_fn do
                   + " events); retry after the Retry-After delay";
     return done(std::move(out));
   }
-  log_.append(std::move(parsed.events),
-              [this, n, done = std::move(done)](storage::append_result&& r) {
-                submit_outcome out;
-                if (r.error) {
-                  queue_.release(n);
-                  stats_.failed.fetch_add(1, std::memory_order_relaxed);
-                  out.status = code_of(r.error) == errc::unavailable ? submit_status::unavailable
-                                                                     : submit_status::failed;
-                  out.message = message_of(r.error);
-                  return done(std::move(out));
-                }
-                queue_.release(r.duplicates);
-                const std::size_t fresh = r.accepted.size();
-                for (auto& e : r.accepted)
-                  queue_.push(std::move(e));
-                if (fresh > 0 && notify_)
-                  notify_(fresh);
-                stats_.events_accepted.fetch_add(fresh, std::memory_order_relaxed);
-                stats_.events_duplicate.fetch_add(r.duplicates, std::memory_order_relaxed);
-                out.ids = std::move(r.ids);
-                out.accepted = fresh;
-                out.duplicates = r.duplicates;
-                done(std::move(out));
-              });
+  log_.append(
+    std::move(parsed.events), [this, n, done = std::move(done)](storage::append_result&& r) {
+      submit_outcome out;
+      if (r.error) {
+        queue_.release(n);
+        stats_.failed.fetch_add(1, std::memory_order_relaxed);
+        out.status = code_of(r.error) == errc::unavailable ? submit_status::unavailable
+                                                           : submit_status::failed;
+        out.message = message_of(r.error);
+        return done(std::move(out));
+      }
+      queue_.release(r.duplicates);
+      const std::size_t fresh = r.accepted.size();
+      if (holding_.load(std::memory_order_acquire)) {
+        std::vector<uint64_t> seqs;
+        seqs.reserve(fresh);
+        for (const auto& e : r.accepted)
+          seqs.push_back(e.seq);
+        queue_.release(fresh);
+        if (auto err = log_.set_state(seqs, storage::event_state::drained))
+          ingest_log.error("cannot set new events aside while drained", {{"error", describe(err)}});
+      } else {
+        for (auto& e : r.accepted)
+          queue_.push(std::move(e));
+        if (fresh > 0 && notify_)
+          notify_(fresh);
+      }
+      stats_.events_accepted.fetch_add(fresh, std::memory_order_relaxed);
+      stats_.events_duplicate.fetch_add(r.duplicates, std::memory_order_relaxed);
+      out.ids = std::move(r.ids);
+      out.accepted = fresh;
+      out.duplicates = r.duplicates;
+      done(std::move(out));
+    });
 }
 
 } // namespace vigil::ingest

@@ -65,6 +65,11 @@ public:
   /// Stops or resumes taking events (503 while stopped).
   void set_accepting(bool accepting) noexcept { accepting_.store(accepting); }
 
+  /// While holding (an operator's drain), new events are stored as `drained` instead of queued:
+  /// acknowledged and durable, dispatched only after `resume-processing`.
+  void set_holding(bool holding) noexcept { holding_.store(holding); }
+  [[nodiscard]] bool holding() const noexcept { return holding_.load(); }
+
   [[nodiscard]] const ingest_stats& stats() const noexcept { return stats_; }
 
 private:
@@ -74,6 +79,7 @@ private:
   const model::clock& clock_;
   parse_limits limits_;
   std::atomic<bool> accepting_{true};
+  std::atomic<bool> holding_{false};
   ingest_stats stats_;
 };
 
