@@ -14,7 +14,7 @@ namespace vigil::actors {
 caf::actor spawn_executor(caf::actor_system& sys, const std::shared_ptr<process_registry>& registry,
                           bool inline_mode) {
   // Arguments, not captures: see spawn_workflow_run on CAF's empty argument tuple.
-  auto fn = [](caf::event_based_actor* self, std::shared_ptr<process_registry> registry,
+  auto fn = [](caf::event_based_actor* self, const std::shared_ptr<process_registry>& registry,
                bool inline_mode) -> caf::behavior {
     return {
       [=](exec_atom, uint64_t token, const exec_request& req) {

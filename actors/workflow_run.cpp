@@ -308,7 +308,7 @@ caf::actor spawn_workflow_run(caf::actor_system& sys, engine* eng, const caf::ac
     auto& st = self->state;
     st.self = self;
     st.eng = eng;
-    st.manager = manager;
+    st.manager = std::move(manager);
     st.book = std::move(book);
     st.rec = std::move(record);
     st.rng.seed(static_cast<std::minstd_rand::result_type>(

@@ -75,7 +75,7 @@ struct engine_under_test {
       e.labels.set("instance", "host-" + std::to_string(first + i));
       e.fingerprint = model::fingerprint_of(e.labels);
       e.received_at = model::clock::system().now();
-      e.seq = static_cast<uint64_t>(first + i + 1);
+      e.seq = static_cast<uint64_t>(first) + static_cast<uint64_t>(i) + 1;
       e.id = model::derived_event_id(e.seq);
       batch.push_back(std::move(e));
       if (batch.size() == 100) {
