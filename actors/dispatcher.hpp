@@ -26,6 +26,17 @@ struct dispatcher_stats {
   std::atomic<uint64_t> wakeups{0};
 };
 
+/// What one dispatcher is doing, for `GET /api/admin/workers`.
+struct worker_info {
+  uint32_t id = 0;
+  bool busy = false;
+  uint64_t current_seq = 0; ///< first event of the batch in hand (0: none)
+  uint64_t batches = 0;
+  uint64_t events = 0;
+  double utilization = 0;  ///< share of its life spent dispatching
+  double busy_seconds = 0; ///< current batch so far (a large value: stuck)
+};
+
 /// A pool of dispatcher actors draining an `event_source` in bulk (`batch_size` at a time).
 /// Producers call `notify` after adding events; an idle dispatcher is woken, a busy one keeps
 /// pulling until the source is empty, so a burst wakes each dispatcher at most once.
@@ -53,6 +64,9 @@ public:
   void stop();
 
   [[nodiscard]] std::size_t size() const noexcept;
+
+  /// Each dispatcher's state.
+  [[nodiscard]] std::vector<worker_info> workers() const;
   [[nodiscard]] const dispatcher_stats& stats() const noexcept;
 
   struct shared;

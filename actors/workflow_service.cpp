@@ -73,7 +73,38 @@ runbook::repository_report workflow_service::reload() {
   return report;
 }
 
+runbook::repository_report workflow_service::reload_strict() {
+  auto report = runbook::load_repository(opts_.repository, opts_.integrations);
+  if (report.errors.empty())
+    install(report.runbooks);
+  return report;
+}
+
+caf::error workflow_service::set_enabled(const std::string& name_or_path, bool enabled) {
+  auto book = runbooks()->matcher.find(name_or_path);
+  if (!book)
+    return make_error(errc::not_found, "no runbook named " + name_or_path);
+  {
+    std::lock_guard<std::mutex> guard{overrides_mtx_};
+    enabled_overrides_[book->name] = enabled;
+  }
+  install(runbooks()->matcher.runbooks());
+  return caf::none;
+}
+
 void workflow_service::install(std::vector<runbook::runbook_ptr> books) {
+  // Operators' enable/disable choices outlive reloads.
+  {
+    std::lock_guard<std::mutex> guard{overrides_mtx_};
+    for (auto& b : books) {
+      auto it = enabled_overrides_.find(b->name);
+      if (it != enabled_overrides_.end() && it->second != b->enabled) {
+        auto copy = std::make_shared<runbook::runbook>(*b);
+        copy->enabled = it->second;
+        b = std::move(copy);
+      }
+    }
+  }
   std::atomic_store(&set_, std::shared_ptr<const runbook_set>{
                              std::make_shared<const runbook_set>(std::move(books))});
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -70,6 +71,17 @@ public:
   /// The loaded set.
   [[nodiscard]] std::shared_ptr<const runbook_set> runbooks() const;
 
+  /// Loads the repository again, but installs it only when every file is valid; otherwise the
+  /// loaded set stays as it was. The report says which.
+  runbook::repository_report reload_strict();
+
+  /// Enables or disables a loaded runbook (by name or path) for matching; the choice survives
+  /// reloads for as long as the process runs. `not_found` for an unknown runbook.
+  caf::error set_enabled(const std::string& name_or_path, bool enabled);
+
+  /// The repository folder and the integration names steps may use.
+  [[nodiscard]] const workflow_service_options& options() const noexcept { return opts_; }
+
   // -- events --------------------------------------------------------------------------
 
   /// Matches a batch of events and starts their runs; events that match nothing are marked
@@ -117,6 +129,8 @@ private:
   std::unique_ptr<engine> engine_;
   caf::actor manager_;
   std::shared_ptr<const runbook_set> set_;
+  std::mutex overrides_mtx_;
+  std::map<std::string, bool> enabled_overrides_; ///< runbook name → enabled
   bool stopped_ = false;
 };
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make bench`: runs every Google Benchmark suite and the wrk load against a fresh server, then
-# rewrites the generated part of docs/performance.md (between the bench:begin/end markers).
+# `make bench`: runs every Google Benchmark suite, a short `vigil loadtest` and the wrk load
+# against a fresh server, then rewrites the generated part of docs/performance.md (between the
+# bench:begin/end markers).
 # Each benchmark is repeated and the fastest repetition is reported: this machine shares its
 # CPUs, and the fastest run is the one least disturbed by neighbours.
 set -euo pipefail
@@ -32,10 +33,20 @@ rows=$(jq -r -s '
   | "| `\(.name)` | \(.real_time | num) \(.time_unit) | \(if .items_per_second then "\((.items_per_second / 1000) | num) k/s" else "" end) | \($counters) |"' \
   "$out"/bench_*.json)
 
-# End to end over loopback: a fresh server with the shipped config (sync: batch), wrk on the
-# same machine.
+# End to end over loopback: a fresh server with the shipped config (sync: batch), wrk and
+# `vigil loadtest` on the same machine. The config is the shipped one with its runbook repository
+# moved to a copy of configs/runbooks that also holds the loadtest's end-to-end runbook, whose
+# step calls the loadtest's sink on a free port.
+sink_port=19099
+while (exec 3<>"/dev/tcp/127.0.0.1/$sink_port") 2>/dev/null; do sink_port=$((sink_port + 1)); done
+mkdir -p "$out/runbooks"
+cp -r configs/runbooks/. "$out/runbooks/"
+lt_runbook_ok=1
+"$build/vigil" loadtest --print-runbook --sink "127.0.0.1:$sink_port" > "$out/runbooks/loadtest-e2e.yaml" 2>/dev/null \
+  || { lt_runbook_ok=0; rm -f "$out/runbooks/loadtest-e2e.yaml"; }
+sed "s#repository: ./configs/runbooks#repository: $out/runbooks#" configs/vigil.yaml > "$out/vigil.yaml"
 data="$out/data"
-"$build/vigil" serve --config configs/vigil.yaml --listen 127.0.0.1:0 --data "$data" 2>"$out/server.log" &
+"$build/vigil" serve --config "$out/vigil.yaml" --listen 127.0.0.1:0 --data "$data" 2>"$out/server.log" &
 server_pid=$!
 for _ in $(seq 100); do
   grep -q '"msg":"serving"' "$out/server.log" 2>/dev/null && break
@@ -43,6 +54,26 @@ for _ in $(seq 100); do
 done
 port=$(grep -o '"listen":"127.0.0.1:[0-9]*"' "$out/server.log" | head -1 | grep -o '[0-9]*"$' | tr -d '"')
 duration=${BENCH_DURATION:-20s}
+# First, on the fresh server: the open-loop generator at a fixed rate, with the end-to-end
+# latency through the runbook above. Exit 1 (an SLO missed) still gives a row.
+lt_rate=${BENCH_LOADTEST_RATE:-2000}
+lt_duration=${BENCH_LOADTEST_DURATION:-10s}
+echo "== vigil loadtest, $lt_rate events/s for $lt_duration"
+lt_status=0
+"$build/vigil" loadtest --url "http://127.0.0.1:$port" --rate "$lt_rate" --duration "$lt_duration" \
+  --sink "127.0.0.1:$sink_port" --report "$out/loadtest" > "$out/loadtest.txt" 2>&1 || lt_status=$?
+if [ "$lt_runbook_ok" = 1 ] && [ -f "$out/loadtest/report.json" ]; then
+  cat "$out/loadtest.txt" | grep -v '^progress' || true
+  lt_row=$(jq -r --arg rate "$lt_rate" --arg duration "$lt_duration" '
+    def ms: if . == null then "-" elif . >= 100 then "\(. | round) ms" else "\((. * 100 | round) / 100) ms" end;
+    def lat(l): if l == null then "not measured" else "p50 \(l.p50_ms | ms)  p95 \(l.p95_ms | ms)  p99 \(l.p99_ms | ms)" end;
+    "| `vigil loadtest`, `POST /api/events`, \($rate) events/s, 64 connections | \(.rates.accepted_events_per_s | round) events/s | accept: \(lat(.latency.accept)); end to end (\(.end_to_end.seen) runs): \(lat(.latency.end_to_end)) | \(.counts.failed_requests) | \(if .slo.met then "met" else "missed" end) (\(.config.slo)) |"' \
+    "$out/loadtest/report.json")
+else
+  echo "vigil loadtest did not run (exit $lt_status):" >&2
+  cat "$out/loadtest.txt" >&2
+  lt_row="| \`vigil loadtest\` | not run (exit $lt_status) | | | |"
+fi
 echo "== wrk v2alerts (batch 50) against 127.0.0.1:$port"
 wrk -t1 -c32 -d"$duration" -s bench/wrk/v2alerts.lua "http://127.0.0.1:$port" > "$out/wrk_batch.txt"
 echo "== wrk single events"
@@ -74,6 +105,10 @@ generated="$out/generated.md"
   echo "|---|---|---|---|"
   echo "| \`POST /api/v2/alerts\`, batches of 50, 32 connections | $batch_rate events/s | $batch_lat | $batch_errors |"
   echo "| \`POST /api/events\`, single events, 64 connections | $single_rate requests/s | $single_lat | $single_errors |"
+  echo
+  echo "| open loop (\`vigil loadtest\`, loopback, sync: batch, $lt_duration) | accepted | latency from the scheduled send | errors | SLOs |"
+  echo "|---|---|---|---|---|"
+  echo "$lt_row"
   echo "<!-- bench:end -->"
 } > "$generated"
 

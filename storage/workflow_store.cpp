@@ -1,5 +1,7 @@
 #include "storage/workflow_store.hpp"
 
+#include <limits>
+
 #include <chrono>
 #include <future>
 
@@ -324,6 +326,29 @@ caf::expected<std::string> workflow_store::runbook_source(const std::string& sha
   if (!st.ok())
     return database::to_error(st, "cannot read the runbook text " + sha256);
   return text;
+}
+
+caf::expected<std::size_t> workflow_store::remove(const std::vector<std::string>& ids) {
+  rocksdb::WriteBatch batch;
+  std::size_t n = 0;
+  for (const auto& id : ids) {
+    auto rec = get(id);
+    if (!rec || !model::is_terminal(rec->state))
+      continue;
+    batch.Delete(db_.handle(column::workflows), id);
+    // The timeline: every key with this id's prefix.
+    const auto begin = workflow_log_key(id, 0);
+    const auto end = workflow_log_key(id, std::numeric_limits<uint64_t>::max());
+    batch.DeleteRange(db_.handle(column::workflow_log), begin, end);
+    batch.Delete(db_.handle(column::workflow_log), end);
+    ++n;
+  }
+  if (n == 0)
+    return n;
+  auto st = db_.db().Write(rocksdb::WriteOptions{}, &batch);
+  if (!st.ok())
+    return database::to_error(st, "cannot remove workflow runs");
+  return n;
 }
 
 } // namespace vigil::storage

@@ -95,6 +95,10 @@ public:
   /// The text of the runbook with digest `sha256`.
   [[nodiscard]] caf::expected<std::string> runbook_source(const std::string& sha256) const;
 
+  /// Deletes finished runs and their timelines (retention, archiving). Runs that are not
+  /// terminal are left alone. How many were removed.
+  [[nodiscard]] caf::expected<std::size_t> remove(const std::vector<std::string>& ids);
+
   [[nodiscard]] const workflow_store_stats& stats() const noexcept { return stats_; }
 
 private:

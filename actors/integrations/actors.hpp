@@ -66,10 +66,12 @@ struct breaker_setup {
 /// Spawns the circuit breaker of one integration (which spawns its adapter, linked).
 /// Takes `(call_atom, token, call_request, reply_to)`; answers `reply_to` with
 /// `(call_done_atom, token, call_result)`.
-[[nodiscard]] caf::actor spawn_breaker(caf::actor_system& sys, breaker_setup setup);
+[[nodiscard]] caf::actor spawn_breaker(caf::actor_system& sys, const breaker_setup& setup);
 
 /// Spawns the router: `(call_atom, token, call_request)` from a run goes to the breaker of
-/// `call_request::integration`; `(update_atom, name, breaker)` adds or replaces a route.
+/// `call_request::integration`; `(cancel_atom, token, integration)` withdraws that call if it
+/// still waits in the queue (answered with error `withdrawn before it was sent`);
+/// `(update_atom, name, breaker)` adds or replaces a route.
 [[nodiscard]] caf::actor spawn_router(caf::actor_system& sys,
                                       std::unordered_map<std::string, caf::actor> routes);
 

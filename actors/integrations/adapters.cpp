@@ -82,6 +82,8 @@ bool is_credential_header(std::string_view name) noexcept {
   std::string n{name};
   std::transform(n.begin(), n.end(), n.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (n == "idempotency-key")
+    return false; // Vigil's own, and shown in the run's log anyway
   for (std::string_view part : {"auth", "token", "key", "secret", "cookie", "password"})
     if (n.find(part) != std::string::npos)
       return true;

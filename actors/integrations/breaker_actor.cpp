@@ -2,7 +2,9 @@
 // calls and lets them out as the operator's flags, a 429's pause, the bulkhead, the token
 // bucket and the breaker allow; it runs the periodic health probe.
 
+#include <algorithm>
 #include <deque>
+#include <unordered_set>
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
@@ -47,6 +49,7 @@ struct breaker_data {
   circuit_breaker breaker;
   token_bucket bucket;
   std::deque<queued_call> queue;
+  std::unordered_set<caf::actor_addr> watched; ///< requesters monitored (their calls go with them)
   std::unordered_map<uint64_t, sent_call> sent;
   uint64_t next_id = 0;
   breaker_state last_state = breaker_state::closed;
@@ -121,12 +124,15 @@ void note_state(self_ptr self) {
     return;
   st.last_state = now_state;
   st.shared->probe.on_transition(now_state);
+  if (now_state != breaker_state::open) {
+    integrations_log.info("circuit breaker " + std::string{to_string(now_state)},
+                          {{"integration", st.cfg.name}});
+    return;
+  }
   const auto cooldown = model::format_duration(st.breaker.cooldown());
-  integrations_log.info(
-    "circuit breaker " + std::string{to_string(now_state)},
-    {{"integration", st.cfg.name}, {"cooldown", now_state == breaker_state::open ? cooldown : ""}});
-  if (now_state == breaker_state::open)
-    arm(self, st.breaker.open_until());
+  integrations_log.warn("circuit breaker open",
+                        {{"integration", st.cfg.name}, {"cooldown", cooldown}});
+  arm(self, st.breaker.open_until());
 }
 
 void answer(self_ptr self, const caf::actor& to, uint64_t token, call_result r) {
@@ -138,6 +144,11 @@ void answer(self_ptr self, const caf::actor& to, uint64_t token, call_result r) 
 
 void fail_queued(self_ptr self, call_failure f, const std::string& error, milliseconds retry) {
   auto& st = self->state;
+  // Each opening has its own end: a run that meets the breaker open again and again sees
+  // different outputs, which is what it is (not the same failure repeating).
+  const auto output = error == "circuit_open"
+                        ? "circuit open until " + model::format_rfc3339(st.breaker.open_until())
+                        : std::string{};
   while (!st.queue.empty()) {
     auto c = std::move(st.queue.front());
     st.queue.pop_front();
@@ -148,6 +159,7 @@ void fail_queued(self_ptr self, call_failure f, const std::string& error, millis
     call_result r;
     r.failure = f;
     r.error = error;
+    r.output = output;
     r.retry_after = retry;
     answer(self, c.reply_to, c.token, std::move(r));
   }
@@ -159,6 +171,8 @@ void pump(self_ptr self) {
   const auto now = st.clock->now();
   st.breaker.tick(now);
   note_state(self);
+  if (st.breaker.state() == breaker_state::open)
+    arm(self, st.breaker.open_until()); // half-open on time, for health, even with no caller
   if (!st.shared->enabled.load()) {
     fail_queued(self, call_failure::unavailable, "integration_disabled", milliseconds{0});
     return publish(self);
@@ -222,7 +236,7 @@ void pause_for(self_ptr self, milliseconds retry_after, model::timestamp now) {
     {{"integration", st.cfg.name}, {"retry_after", model::format_duration(retry_after)}});
 }
 
-caf::behavior breaker(self_ptr self, breaker_setup setup) {
+caf::behavior breaker(self_ptr self, const breaker_setup& setup) {
   auto& st = self->state;
   st.cfg = setup.cfg;
   st.shared = setup.shared;
@@ -234,6 +248,15 @@ caf::behavior breaker(self_ptr self, breaker_setup setup) {
   self->link_to(st.adapter);
   arm_probe(self);
   publish(self);
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    auto& st = self->state;
+    st.watched.erase(dm.source);
+    auto& q = st.queue;
+    q.erase(std::remove_if(q.begin(), q.end(),
+                           [&](const queued_call& c) { return c.reply_to.address() == dm.source; }),
+            q.end());
+    publish(self);
+  });
   return {
     [=](call_atom, uint64_t token, call_request& req, caf::actor& reply_to) {
       auto& st = self->state;
@@ -244,6 +267,10 @@ caf::behavior breaker(self_ptr self, breaker_setup setup) {
         r.error = "integration_disabled";
         return answer(self, reply_to, token, std::move(r));
       }
+      // A run that ends (cancelled, killed, shut down) takes its waiting calls with it: they
+      // must not go out later, when a pause or an open breaker lets them.
+      if (reply_to && st.watched.insert(reply_to.address()).second)
+        self->monitor(reply_to);
       st.queue.push_back(queued_call{std::move(reply_to), token, std::move(req)});
       pump(self);
     },
@@ -276,6 +303,21 @@ caf::behavior breaker(self_ptr self, breaker_setup setup) {
       st.shared->probe.on_call(r.failure, o.latency, o.counted);
       answer(self, call.reply_to, call.token, std::move(r));
       pump(self);
+    },
+    [=](cancel_atom, uint64_t token, const caf::actor& requester) {
+      auto& q = self->state.queue;
+      auto it = std::find_if(q.begin(), q.end(), [&](const queued_call& c) {
+        return c.token == token && c.reply_to == requester;
+      });
+      if (it == q.end())
+        return; // already out (or answered): its answer comes as usual
+      auto c = std::move(*it);
+      q.erase(it);
+      call_result r;
+      r.failure = call_failure::error;
+      r.error = "withdrawn before it was sent";
+      answer(self, c.reply_to, c.token, std::move(r));
+      publish(self);
     },
     [=](tick_atom, uint64_t gen) {
       auto& st = self->state;
@@ -319,6 +361,7 @@ caf::behavior breaker(self_ptr self, breaker_setup setup) {
       finish_tests(self, p);
       publish(self);
     },
+    // The operator's flags are already in force (the service set them): act on the queue.
     [=](enable_atom) { pump(self); },
     [=](disable_atom) { pump(self); },
     [=](pause_atom) { publish(self); },
@@ -337,8 +380,8 @@ caf::behavior breaker(self_ptr self, breaker_setup setup) {
 
 } // namespace
 
-caf::actor spawn_breaker(caf::actor_system& sys, breaker_setup setup) {
-  return sys.spawn(breaker, std::move(setup));
+caf::actor spawn_breaker(caf::actor_system& sys, const breaker_setup& setup) {
+  return sys.spawn(breaker, setup);
 }
 
 } // namespace vigil::actors::detail

@@ -86,7 +86,9 @@ void circuit_breaker::record(model::timestamp now, ticket t, bool failure) {
   if (!failure)
     return;
   failures_.push_back(now);
-  while (failures_.size() > cfg_.failure_threshold)
+  const auto since = now - cfg_.window;
+  while (!failures_.empty()
+         && (failures_.size() > cfg_.failure_threshold || failures_.front() <= since))
     failures_.pop_front();
   if (recent_failures(now) >= cfg_.failure_threshold || rate_exceeded(now))
     open(now, cfg_.cooldown);
@@ -114,9 +116,11 @@ void circuit_breaker::reset(model::timestamp) noexcept {
 }
 
 uint32_t circuit_breaker::recent_failures(model::timestamp now) const noexcept {
+  // Oldest first: the ones still in the window are a suffix.
   const auto since = now - cfg_.window;
-  return static_cast<uint32_t>(std::count_if(failures_.begin(), failures_.end(),
-                                             [since](model::timestamp t) { return t > since; }));
+  const auto first = std::partition_point(failures_.begin(), failures_.end(),
+                                          [since](model::timestamp t) { return t <= since; });
+  return static_cast<uint32_t>(failures_.end() - first);
 }
 
 void circuit_breaker::open(model::timestamp now, milliseconds cooldown) {

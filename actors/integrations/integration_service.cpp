@@ -10,8 +10,7 @@ namespace vigil::actors {
 
 integration_service::integration_service(caf::actor_system& sys,
                                          const std::vector<model::integration_config>& configs,
-                                         const model::clock& clk,
-                                         integration_service_options opts)
+                                         const model::clock& clk, integration_service_options opts)
   : sys_(sys), clock_(clk), opts_(std::move(opts)) {
   if (!opts_.transport)
     opts_.transport = make_curl_transport();
@@ -36,7 +35,7 @@ integration_service::entry& integration_service::add(const model::integration_co
   setup.transport = opts_.transport;
   setup.clock = &clock_;
   setup.health_probes = opts_.health_probes;
-  e.breaker = detail::spawn_breaker(sys_, std::move(setup));
+  e.breaker = detail::spawn_breaker(sys_, setup);
   integrations_log.info("integration started", {{"integration", cfg.name}, {"type", cfg.type}});
   return entries_[cfg.name] = std::move(e);
 }
@@ -96,7 +95,7 @@ integration_service::config(const std::string& name) const {
 }
 
 template <class Atom>
-bool integration_service::command(const std::string& name, Atom atom) {
+bool integration_service::command(const std::string& name, Atom atom, const char* what) {
   std::lock_guard<std::mutex> guard{mutex_};
   auto* e = find(name);
   if (e == nullptr || stopped_)
@@ -115,25 +114,24 @@ bool integration_service::command(const std::string& name, Atom atom) {
   // The flag is in force for every decision from now on; the message makes the breaker act on
   // its queue (fail it when disabled, drain it when resumed).
   caf::anon_send(e->breaker, atom);
-  integrations_log.info("integration " + std::string{caf::to_string(atom.value)},
-                        {{"integration", name}});
+  integrations_log.info(std::string{"integration "} + what, {{"integration", name}});
   return true;
 }
 
 bool integration_service::enable(const std::string& name) {
-  return command(name, enable_atom::value);
+  return command(name, enable_atom::value, "enabled");
 }
 
 bool integration_service::disable(const std::string& name) {
-  return command(name, disable_atom::value);
+  return command(name, disable_atom::value, "disabled");
 }
 
 bool integration_service::pause(const std::string& name) {
-  return command(name, pause_atom::value);
+  return command(name, pause_atom::value, "paused");
 }
 
 bool integration_service::resume(const std::string& name) {
-  return command(name, resume_atom::value);
+  return command(name, resume_atom::value, "resumed");
 }
 
 std::future<probe_result> integration_service::test(const std::string& name) {

@@ -34,7 +34,9 @@ struct integration_service_options {
 /// The integrations of a process: one adapter actor per configured integration, a circuit
 /// breaker actor in front of each, a router that workflow runs talk to, and one HTTP I/O
 /// thread shared by all. Runs send `(call_atom, token, call_request)` to `router()` and get
-/// `(call_done_atom, token, call_result)` back.
+/// `(call_done_atom, token, call_result)` back; `(cancel_atom, token, integration)` withdraws
+/// a call that has not gone out yet (it is answered at once). A requester that terminates takes
+/// its waiting calls with it.
 ///
 /// Thread-safety: every member may be called from any thread. Operator commands take effect in
 /// the order they are called; `health()` reflects enable/disable/pause/resume at once and the
@@ -80,7 +82,8 @@ public:
   bool resume(const std::string& name);
 
   /// Runs one health probe now; the future is ready when it answered (at once for an unknown
-  /// integration or one without a probe: `ran` false and the reason).
+  /// integration or one without a probe: `ran` false and the reason; a service stopped before
+  /// the answer breaks the promise).
   std::future<probe_result> test(const std::string& name);
 
   /// Replaces an integration's configuration (its breaker keeps its state), or adds a new one.
@@ -103,8 +106,9 @@ private:
   /// The entry of `name`, or nullptr (with `mutex_` held).
   entry* find(const std::string& name);
 
+  /// Sets the operator flag `Atom` stands for and tells the breaker; `what` is for the log.
   template <class Atom>
-  bool command(const std::string& name, Atom atom);
+  bool command(const std::string& name, Atom atom, const char* what);
 
   caf::actor_system& sys_;
   const model::clock& clock_;

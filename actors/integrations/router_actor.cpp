@@ -2,6 +2,7 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
@@ -34,6 +35,12 @@ caf::behavior router(caf::stateful_actor<router_state>* self,
         return;
       }
       self->send(it->second, call_atom::value, token, std::move(req), std::move(sender));
+    },
+    [=](cancel_atom, uint64_t token, const std::string& integration) {
+      auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+      auto it = self->state.routes.find(integration);
+      if (sender && it != self->state.routes.end())
+        self->send(it->second, cancel_atom::value, token, std::move(sender));
     },
     [=](update_atom, const std::string& name, const caf::actor& breaker) {
       self->state.routes[name] = breaker;

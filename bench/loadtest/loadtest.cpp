@@ -45,9 +45,10 @@ std::vector<phase_plan> plan_phases(const loadtest_settings& s) {
     const auto warmup = k == 0 ? s.warmup : 0ns;
     p.warmup = static_cast<uint64_t>(
       std::llround(static_cast<double>(warmup.count()) / 1e9 * p.request_rate));
-    p.count = p.warmup + std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(
-                                                 static_cast<double>(measured.count()) / 1e9
-                                                 * p.request_rate)));
+    p.count =
+      p.warmup
+      + std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(
+                                static_cast<double>(measured.count()) / 1e9 * p.request_rate)));
     // About 300 windows at most, one second each for runs up to five minutes.
     p.window = std::max<std::chrono::nanoseconds>(1s, measured / 300);
     first += p.count;
@@ -119,7 +120,8 @@ public:
       book_.add(plan);
       current_ = plan;
       next_line_ = plan.start_ns + 2'000'000'000;
-      auto stats = engine.run_phase(plan, [this, &engine] { progress(engine); }, 250ms);
+      auto stats = engine.run_phase(
+        plan, [this, &engine] { progress(engine); }, 250ms);
       const auto expected = engine.accepted_tagged();
       if (result_.e2e_enabled)
         wait_for_hits(plan, expected.size());
@@ -147,8 +149,8 @@ public:
         err << "vigil loadtest: " << problem << "\n";
         return 2;
       }
-      out_ << "report: " << s_.report_dir << "/report.json, " << s_.report_dir
-           << "/latency.svg, " << s_.report_dir << "/histogram.svg\n";
+      out_ << "report: " << s_.report_dir << "/report.json, " << s_.report_dir << "/latency.svg, "
+           << s_.report_dir << "/histogram.svg\n";
     }
     out_ << std::flush;
     return result_.exit_code();
@@ -168,8 +170,8 @@ private:
       std::snprintf(buf, sizeof buf, "warmup %.1fs left", -since);
       line = buf;
     } else {
-      const double total = static_cast<double>(current_.count - current_.warmup)
-                           / current_.request_rate;
+      const double total =
+        static_cast<double>(current_.count - current_.warmup) / current_.request_rate;
       std::snprintf(buf, sizeof buf, "%5.1fs/%.0fs  %.0f events/s (target %.0f)", since, total,
                     since > 0 ? static_cast<double>(snap.events) / since : 0.0,
                     current_.event_rate);
@@ -219,10 +221,9 @@ private:
     step_result step;
     step.target_rate = plan.event_rate;
     step.measured_s = static_cast<double>(plan.count - plan.warmup) / plan.request_rate;
-    step.offset_s =
-      result_.steps.empty()
-        ? 0
-        : static_cast<double>(plan.measure_start_ns() - first_measure_start_) / 1e9;
+    step.offset_s = result_.steps.empty()
+                      ? 0
+                      : static_cast<double>(plan.measure_start_ns() - first_measure_start_) / 1e9;
     if (result_.steps.empty())
       first_measure_start_ = plan.measure_start_ns();
     step.stats = std::move(stats);

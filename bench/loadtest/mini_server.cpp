@@ -114,7 +114,9 @@ struct mini_server::impl {
 mini_server::mini_server(handler h, unsigned threads)
   : impl_(std::make_unique<impl>(std::move(h), threads)) {}
 
-mini_server::~mini_server() { stop(); }
+mini_server::~mini_server() {
+  stop();
+}
 
 std::string mini_server::start(const std::string& host, uint16_t port) {
   beast::error_code ec;

@@ -17,9 +17,8 @@ public:
   /// Sends the answer of one request.
   using reply_fn = std::function<void(unsigned status, std::string body)>;
   /// Handles one request: method (`GET`, ...), target (path and query) and body.
-  using handler =
-    std::function<void(const std::string& method, const std::string& target, std::string& body,
-                       reply_fn reply)>;
+  using handler = std::function<void(const std::string& method, const std::string& target,
+                                     std::string& body, reply_fn reply)>;
 
   explicit mini_server(handler h, unsigned threads = 1);
   ~mini_server();

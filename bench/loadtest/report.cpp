@@ -1,5 +1,8 @@
 #include "bench/loadtest/result.hpp"
 
+#include <cmath>
+#include <cstdio>
+
 #include "bench/loadtest/units.hpp"
 #include "runtime/model/json_writer.hpp"
 
@@ -9,17 +12,40 @@ namespace {
 
 using model::json_writer;
 
+/// A number as people read it: `2000`, `0.412`, never `2e+03` (six decimals at most).
+std::string json_number(double v) {
+  char buf[48];
+  if (!std::isfinite(v))
+    return "null";
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+    return buf;
+  }
+  std::snprintf(buf, sizeof buf, "%.6f", v);
+  std::string out = buf;
+  while (out.back() == '0')
+    out.pop_back();
+  if (out.back() == '.')
+    out.pop_back();
+  return out == "-0" ? "0" : out;
+}
+
+/// `key: number`, for doubles.
+void number(json_writer& w, std::string_view key, double v) {
+  w.key(key).raw(json_number(v));
+}
+
 void write_latency(json_writer& w, const log_linear_histogram& h) {
   w.begin_object();
   w.field("count", h.count());
-  w.field("min_ms", to_ms(h.min()));
-  w.field("mean_ms", h.mean() / 1e6);
-  w.field("p50_ms", to_ms(h.percentile(50)));
-  w.field("p90_ms", to_ms(h.percentile(90)));
-  w.field("p95_ms", to_ms(h.percentile(95)));
-  w.field("p99_ms", to_ms(h.percentile(99)));
-  w.field("p99_9_ms", to_ms(h.percentile(99.9)));
-  w.field("max_ms", to_ms(h.max()));
+  number(w, "min_ms", to_ms(h.min()));
+  number(w, "mean_ms", h.mean() / 1e6);
+  number(w, "p50_ms", to_ms(h.percentile(50)));
+  number(w, "p90_ms", to_ms(h.percentile(90)));
+  number(w, "p95_ms", to_ms(h.percentile(95)));
+  number(w, "p99_ms", to_ms(h.percentile(99)));
+  number(w, "p99_9_ms", to_ms(h.percentile(99.9)));
+  number(w, "max_ms", to_ms(h.max()));
   w.end_object();
 }
 
@@ -39,7 +65,7 @@ void write_verdicts(json_writer& w, const std::vector<slo_verdict>& verdicts) {
     w.field("met", v.met);
     w.key("observed");
     if (v.measured)
-      w.value(v.observed);
+      w.raw(json_number(v.observed));
     else
       w.null();
     w.field("unit", v.subject == "errors" ? "percent" : "ms");
@@ -51,15 +77,15 @@ void write_verdicts(json_writer& w, const std::vector<slo_verdict>& verdicts) {
 
 void write_step_summary(json_writer& w, const step_result& s, bool e2e) {
   w.begin_object();
-  w.field("target_events_per_s", s.target_rate);
-  w.field("accepted_events_per_s", s.accepted_rate());
+  number(w, "target_events_per_s", s.target_rate);
+  number(w, "accepted_events_per_s", s.accepted_rate());
   w.field("requests", s.stats.requests);
   w.field("errors", s.stats.failed);
   w.field("met", s.met);
-  w.key("accept_p95_ms").value(to_ms(s.stats.accept.percentile(95)));
+  number(w, "accept_p95_ms", to_ms(s.stats.accept.percentile(95)));
   w.key("e2e_p95_ms");
   if (e2e && !s.stats.end_to_end.empty())
-    w.value(to_ms(s.stats.end_to_end.percentile(95)));
+    w.raw(json_number(to_ms(s.stats.end_to_end.percentile(95))));
   else
     w.null();
   w.key("slo");
@@ -90,29 +116,29 @@ std::string report_json(const run_result& r) {
   w.field("target", s.target);
   w.field("payload", to_string(s.payload));
   w.field("batch", s.batch);
-  w.field("rate", s.rate);
-  w.field("duration_s", static_cast<double>(s.duration.count()) / 1e9);
-  w.field("warmup_s", static_cast<double>(s.warmup.count()) / 1e9);
+  number(w, "rate", s.rate);
+  number(w, "duration_s", static_cast<double>(s.duration.count()) / 1e9);
+  number(w, "warmup_s", static_cast<double>(s.warmup.count()) / 1e9);
   w.field("connections", s.connections);
   w.field("threads", s.threads);
-  w.field("duplicates", s.duplicates);
-  w.field("resolved", s.resolved);
-  w.field("timeout_s", static_cast<double>(s.timeout.count()) / 1e9);
+  number(w, "duplicates", s.duplicates);
+  number(w, "resolved", s.resolved);
+  number(w, "timeout_s", static_cast<double>(s.timeout.count()) / 1e9);
   w.field("slo", s.slo_text);
   w.field("max_rate", s.max_rate);
   w.field("e2e", s.e2e == e2e_mode::off ? "off" : s.e2e == e2e_mode::required ? "on" : "auto");
-  w.field("e2e_rate", s.e2e_rate);
+  number(w, "e2e_rate", s.e2e_rate);
   w.field("sink", s.sink_host + ":" + std::to_string(r.sink_port));
   w.field("seed", s.seed);
   w.end_object();
 
   w.key("rates").begin_object();
-  w.field("target_events_per_s", step.target_rate);
-  w.field("sent_events_per_s", step.sent_rate());
-  w.field("accepted_events_per_s", step.accepted_rate());
-  w.field("requests_per_s",
-          step.measured_s > 0 ? static_cast<double>(st.requests) / step.measured_s : 0.0);
-  w.field("measured_s", step.measured_s);
+  number(w, "target_events_per_s", step.target_rate);
+  number(w, "sent_events_per_s", step.sent_rate());
+  number(w, "accepted_events_per_s", step.accepted_rate());
+  number(w, "requests_per_s",
+         step.measured_s > 0 ? static_cast<double>(st.requests) / step.measured_s : 0.0);
+  number(w, "measured_s", step.measured_s);
   w.end_object();
 
   w.key("counts").begin_object();
@@ -124,9 +150,8 @@ std::string report_json(const run_result& r) {
   w.field("server_duplicates", st.server_duplicates);
   w.field("waited_for_connection", st.waited_for_connection);
   w.end_object();
-  w.field("error_rate", st.requests > 0
-                          ? static_cast<double>(st.failed) / static_cast<double>(st.requests)
-                          : 0.0);
+  number(w, "error_rate",
+         st.requests > 0 ? static_cast<double>(st.failed) / static_cast<double>(st.requests) : 0.0);
   w.key("errors_by_status").begin_object();
   for (const auto& [key, n] : st.errors)
     w.field(key, n);
@@ -161,7 +186,7 @@ std::string report_json(const run_result& r) {
     w.begin_object();
     w.key("highest_rate_held");
     if (r.highest_rate_held)
-      w.value(*r.highest_rate_held);
+      w.raw(json_number(*r.highest_rate_held));
     else
       w.null();
     w.key("steps").begin_array();
@@ -178,10 +203,10 @@ std::string report_json(const run_result& r) {
     for (std::size_t i = 0; i < ps.stats.windows.size(); ++i) {
       const auto& win = ps.stats.windows[i];
       w.begin_object();
-      w.field("t_s",
-              ps.offset_s
-                + static_cast<double>(i) * static_cast<double>(ps.stats.window.count()) / 1e9);
-      w.field("target_events_per_s", ps.target_rate);
+      number(w, "t_s",
+             ps.offset_s
+               + static_cast<double>(i) * static_cast<double>(ps.stats.window.count()) / 1e9);
+      number(w, "target_events_per_s", ps.target_rate);
       w.field("requests", win.requests);
       w.field("errors", win.failed);
       w.key("accept");
@@ -209,10 +234,10 @@ std::string report_json(const run_result& r) {
     const auto& l = *r.server_ingest_to_trigger;
     w.begin_object();
     w.field("metric", "vigil_ingest_to_trigger_seconds");
-    w.field("count", l.count);
-    w.field("p50_ms", l.p50_s * 1e3);
-    w.field("p95_ms", l.p95_s * 1e3);
-    w.field("p99_ms", l.p99_s * 1e3);
+    number(w, "count", l.count);
+    number(w, "p50_ms", l.p50_s * 1e3);
+    number(w, "p95_ms", l.p95_s * 1e3);
+    number(w, "p99_ms", l.p99_s * 1e3);
     w.end_object();
   } else {
     w.null();

@@ -1,6 +1,5 @@
 #include "bench/loadtest/sink.hpp"
 
-
 namespace vigil::loadtest {
 
 namespace {
@@ -65,9 +64,9 @@ e2e_sink::~e2e_sink() {
 }
 
 std::string e2e_sink::start(const std::string& host, uint16_t port) {
-  server_ = std::make_unique<mini_server>(
-    [this](const std::string& method, const std::string& target, std::string&,
-           const mini_server::reply_fn& reply) {
+  server_ =
+    std::make_unique<mini_server>([this](const std::string& method, const std::string& target,
+                                         std::string&, const mini_server::reply_fn& reply) {
       // GET /hit/{event id}?lt={loadtest id}: the loadtest id when given, else the event id.
       constexpr std::string_view prefix = "/hit/";
       std::string_view t = target;

@@ -28,7 +28,7 @@ std::string lpad(const std::string& s, std::size_t width) {
 }
 
 std::string latency_row(const std::string& name, const log_linear_histogram& h) {
-  std::string row = "  " + pad(name, 26);
+  std::string row = "  " + pad(name, 28);
   for (double p : {50.0, 90.0, 95.0, 99.0, 99.9, 100.0})
     row += lpad(format_latency(h.percentile(p)), 11);
   return row;
@@ -46,8 +46,7 @@ std::string summary_text(const run_result& r) {
   const auto& step = r.main_step();
   const auto& st = step.stats;
   std::string out;
-  out += "vigil loadtest: POST " + s.url
-         + (s.url.find(s.target) == std::string::npos ? s.target : "") + " ("
+  out += "vigil loadtest: POST http://" + s.host + ":" + s.port + s.target + " ("
          + std::string{to_string(s.payload)} + ", batch " + std::to_string(s.batch) + ")\n";
   out += "  schedule    " + rate_text(step.target_rate) + " events for "
          + printf_string("%.3gs", step.measured_s) + " (after " + format_duration(s.warmup)
@@ -69,14 +68,14 @@ std::string summary_text(const run_result& r) {
   }
   out += "\n\n";
 
-  out += "  " + pad("latency from scheduled send", 26);
+  out += "  " + pad("latency from scheduled send", 28);
   for (const char* h : {"p50", "p90", "p95", "p99", "p99.9", "max"})
     out += lpad(h, 11);
   out += "\n";
   out += latency_row("accept (HTTP 2xx)", st.accept) + "\n";
   if (r.e2e_measured) {
     out += latency_row("end to end (run started)", st.end_to_end) + "\n";
-    out += "  " + std::string(26, ' ') + " " + std::to_string(st.e2e_seen) + " of "
+    out += "  " + std::string(28, ' ') + " " + std::to_string(st.e2e_seen) + " of "
            + std::to_string(st.e2e_expected) + " tagged events reached the sink";
     if (st.e2e_missing > 0)
       out += "; " + std::to_string(st.e2e_missing) + " never came (counted at their lower bound)";
@@ -92,13 +91,13 @@ std::string summary_text(const run_result& r) {
   }
   if (r.server_ingest_to_trigger) {
     const auto& l = *r.server_ingest_to_trigger;
-    out += "  " + pad("server ingest-to-trigger", 26)
+    out += "  " + pad("server ingest-to-trigger", 28)
            + lpad(format_latency(static_cast<uint64_t>(l.p50_s * 1e9)), 11) + lpad("", 11)
            + lpad(format_latency(static_cast<uint64_t>(l.p95_s * 1e9)), 11)
            + lpad(format_latency(static_cast<uint64_t>(l.p99_s * 1e9)), 11)
            + "   (vigil_ingest_to_trigger_seconds, " + printf_string("%.0f", l.count) + " runs)\n";
   }
-  out += "  " + pad("generator lag", 26) + lpad(format_latency(st.dispatch_lag.percentile(50)), 11)
+  out += "  " + pad("generator lag", 28) + lpad(format_latency(st.dispatch_lag.percentile(50)), 11)
          + lpad("", 11) + lpad(format_latency(st.dispatch_lag.percentile(95)), 11)
          + lpad(format_latency(st.dispatch_lag.percentile(99)), 11) + lpad("", 11)
          + lpad(format_latency(st.dispatch_lag.max()), 11) + "\n";

@@ -294,6 +294,11 @@ std::string histogram_svg(const run_result& r) {
   for (const auto& [b, share] : e2e_bins)
     top_share = std::max(top_share, e2e_share[static_cast<std::size_t>(b - lo)] += share);
 
+  for (double nice : {0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0})
+    if (nice >= top_share) {
+      top_share = nice;
+      break;
+    }
   const double plot_w = width - left - right;
   const double plot_h = height - top - bottom;
   const double bin_w = plot_w / static_cast<double>(hi - lo);

@@ -8,9 +8,13 @@
 #include "actors/system_config.hpp"
 #include "actors/workflow_service.hpp"
 #include "runtime/app/logger.hpp"
+#include "runtime/app/operations.hpp"
 #include "runtime/app/version.hpp"
+#include "runtime/http/admin_routes.hpp"
+#include "runtime/http/auth.hpp"
 #include "runtime/http/event_routes.hpp"
 #include "runtime/http/router.hpp"
+#include "runtime/http/runbook_routes.hpp"
 #include "runtime/http/server.hpp"
 #include "runtime/http/workflow_routes.hpp"
 #include "runtime/ingest/event_queue.hpp"
@@ -20,6 +24,11 @@
 #include "runtime/model/json_writer.hpp"
 #include "storage/database.hpp"
 #include "storage/event_log.hpp"
+#include "storage/retention.hpp"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 namespace vigil::app {
 
@@ -35,16 +44,61 @@ struct application::impl {
   std::unique_ptr<actors::workflow_service> workflows;
   std::unique_ptr<actors::dispatcher_pool> dispatchers;
   std::unique_ptr<ingest::ingest_service> ingest;
+  std::unique_ptr<operations> ops;
+  std::unique_ptr<http::authenticator> auth;
   http::router routes;
   std::unique_ptr<http::server> server;
   uint16_t port = 0;
   std::atomic<bool> ready{false};
-  std::atomic<bool> draining{false};
   bool stopped = false;
+
+  // Retention: a background sweep every `sweep_every`.
+  std::thread sweeper;
+  std::mutex sweep_mtx;
+  std::condition_variable sweep_cv;
+  bool sweeping = true;
 
   void add_health_routes();
   [[nodiscard]] caf::error start_pipeline();
+  [[nodiscard]] http::server_hooks hooks();
+  void run_sweeper();
 };
+
+http::server_hooks application::impl::hooks() {
+  http::server_hooks h;
+  h.authorize = [this](http::request& req, const http::route& r) { return auth->check(req, r); };
+  // Every operate and admin call leaves an audit line: who, what, the target, the outcome.
+  h.observe = [](const http::request& req, const http::response& res, std::chrono::nanoseconds) {
+    if (req.scope != "operate" && req.scope != "admin")
+      return;
+    const auto status = std::to_string(res.status);
+    app_log.info("audit", {{"who", req.principal.empty() ? "anonymous" : req.principal},
+                           {"what", std::string{http::to_string(req.method)} + " " + req.path},
+                           {"target", req.path_params.empty() ? "" : req.path_params.front()},
+                           {"outcome", status},
+                           {"remote", req.remote}});
+  };
+  return h;
+}
+
+void application::impl::run_sweeper() {
+  constexpr auto sweep_every = std::chrono::minutes{10};
+  std::unique_lock<std::mutex> lock{sweep_mtx};
+  while (!sweep_cv.wait_for(lock, sweep_every, [this] { return !sweeping; })) {
+    const auto now = clk->now();
+    auto done = storage::sweep(
+      *db, workflows->store(),
+      now - std::chrono::duration_cast<std::chrono::nanoseconds>(cfg.storage.retention.workflows),
+      now - std::chrono::duration_cast<std::chrono::nanoseconds>(cfg.storage.retention.events),
+      now);
+    if (!done)
+      app_log.error("retention sweep failed", {{"error", describe(done.error())}});
+    else if (done->runs + done->events + done->dedup > 0)
+      app_log.info("retention sweep", {{"runs", std::to_string(done->runs)},
+                                       {"events", std::to_string(done->events)},
+                                       {"idempotency_keys", std::to_string(done->dedup)}});
+  }
+}
 
 caf::error application::impl::start_pipeline() {
   auto opened = storage::event_log::open(*db, *clk, cfg.storage.sync, cfg.storage.dedup_window);
@@ -72,7 +126,7 @@ caf::error application::impl::start_pipeline() {
   };
   workflows =
     std::make_unique<actors::workflow_service>(*system, *db, *log, *clk, std::move(wopts));
-  auto report = workflows->reload();
+  auto report = workflows->reload(); // at start: the valid ones load, the others are reported
   for (const auto& d : report.errors)
     app_log.error("runbook not loaded", {{"problem", d.to_string()}});
   app_log.info("runbooks loaded", {{"repository", cfg.runbooks.repository},
@@ -102,8 +156,13 @@ caf::error application::impl::start_pipeline() {
   for (auto& e : *backlog)
     queue->push_unreserved(std::move(e));
   dispatchers->start(cfg.engine.event_processing.workers);
+  ops = std::make_unique<operations>(cfg, *log, *queue, *ingest, *dispatchers, *workflows);
+  auth = std::make_unique<http::authenticator>(cfg.auth.tokens);
   http::add_event_routes(routes, *ingest, *log, *clk);
   http::add_workflow_routes(routes, *workflows, *clk);
+  http::add_runbook_routes(routes, *workflows);
+  http::add_admin_routes(routes, *ops, *clk);
+  sweeper = std::thread{[this] { run_sweeper(); }};
   return caf::none;
 }
 
@@ -160,6 +219,13 @@ caf::expected<std::unique_ptr<application>> application::start(model::config cfg
   auto p = std::make_unique<impl>();
   p->cfg = std::move(cfg);
   auto& c = p->cfg;
+  // Without tokens anyone who can reach the port can operate Vigil: loopback only, unless the
+  // operator says otherwise on purpose.
+  if (c.auth.tokens.empty() && !http::is_loopback(c.server.listen.host) && !c.server.insecure)
+    return make_error(
+      errc::invalid_argument,
+      "refusing to listen on " + c.server.listen.to_string()
+        + " without auth.tokens: configure tokens, listen on loopback, or pass --insecure");
 
   auto db = storage::database::open({c.storage.path, c.storage.wal_recovery, true});
   if (!db)
@@ -178,7 +244,7 @@ caf::expected<std::unique_ptr<application>> application::start(model::config cfg
   if (auto err = p->start_pipeline())
     return err;
   p->add_health_routes();
-  p->server = std::make_unique<http::server>(c.server, p->routes);
+  p->server = std::make_unique<http::server>(c.server, p->routes, p->hooks());
   auto port = p->server->start();
   if (!port)
     return std::move(port.error());
@@ -190,50 +256,15 @@ caf::expected<std::unique_ptr<application>> application::start(model::config cfg
 }
 
 caf::expected<std::size_t> application::drain() {
-  auto& p = *impl_;
-  p.draining.store(true);
-  p.ingest->set_holding(true);
-  p.dispatchers->resize(0); // a batch being dispatched finishes; nothing more is taken
-  std::vector<model::event> queued;
-  while (p.queue->pull(queued, 10'000) > 0) {
-  }
-  std::vector<uint64_t> seqs;
-  seqs.reserve(queued.size());
-  for (const auto& e : queued)
-    seqs.push_back(e.seq);
-  if (auto err = p.log->set_state(seqs, storage::event_state::drained))
-    return err;
-  app_log.warn("processing drained", {{"events", std::to_string(seqs.size())}});
-  return seqs.size();
+  return impl_->ops->drain();
 }
 
 caf::expected<std::size_t> application::resume_processing() {
-  auto& p = *impl_;
-  storage::event_query q;
-  q.state = storage::event_state::drained;
-  q.limit = std::numeric_limits<std::size_t>::max();
-  q.scan_limit = std::numeric_limits<std::size_t>::max();
-  auto drained = p.log->query(q);
-  if (!drained)
-    return std::move(drained.error());
-  std::vector<uint64_t> seqs;
-  seqs.reserve(drained->size());
-  for (const auto& se : *drained)
-    seqs.push_back(se.event.seq);
-  if (auto err = p.log->set_state(seqs, storage::event_state::accepted))
-    return err;
-  p.ingest->set_holding(false);
-  // The query lists newest first: queue them oldest first.
-  for (auto it = drained->rbegin(); it != drained->rend(); ++it)
-    p.queue->push_unreserved(std::move(it->event));
-  p.draining.store(false);
-  p.dispatchers->resize(p.cfg.engine.event_processing.workers);
-  app_log.info("processing resumed", {{"events", std::to_string(seqs.size())}});
-  return seqs.size();
+  return impl_->ops->resume_processing();
 }
 
 bool application::draining() const noexcept {
-  return impl_->draining.load();
+  return impl_->ops->draining();
 }
 
 caf::expected<std::vector<storage::dead_letter>> application::poison_events() const {
@@ -241,18 +272,16 @@ caf::expected<std::vector<storage::dead_letter>> application::poison_events() co
 }
 
 caf::expected<std::size_t> application::requeue_poison(const std::vector<uint64_t>& seqs) {
-  auto& p = *impl_;
-  auto events = p.log->requeue_dead_letters(seqs);
-  if (!events)
-    return std::move(events.error());
-  for (auto& e : *events)
-    p.queue->push_unreserved(std::move(e));
-  p.dispatchers->notify(events->size());
-  return events->size();
+  return impl_->ops->requeue_poison(seqs);
 }
 
 caf::expected<std::size_t> application::purge_poison(const std::vector<uint64_t>& seqs) {
   return impl_->log->purge_dead_letters(seqs);
+}
+
+model::diagnostics application::reload_runbooks() {
+  std::size_t loaded = 0;
+  return impl_->ops->reload_runbooks(loaded);
 }
 
 storage::event_log& application::events() noexcept {
@@ -281,6 +310,14 @@ void application::stop(std::chrono::milliseconds grace) {
   if (p.server)
     p.server->stop(grace); // in-flight requests, including their durable writes, finish
   p.server.reset();
+  if (p.sweeper.joinable()) {
+    {
+      std::lock_guard<std::mutex> guard{p.sweep_mtx};
+      p.sweeping = false;
+    }
+    p.sweep_cv.notify_all();
+    p.sweeper.join();
+  }
   if (p.dispatchers)
     p.dispatchers->stop(); // what they have not taken stays `accepted` and is re-queued next start
   if (p.workflows)
@@ -289,6 +326,7 @@ void application::stop(std::chrono::milliseconds grace) {
     p.log->close();
   p.dispatchers.reset();
   p.system.reset(); // waits for all actors to finish
+  p.ops.reset();
   p.ingest.reset();
   p.workflows.reset();
   p.log.reset();

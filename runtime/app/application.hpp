@@ -59,6 +59,10 @@ public:
   /// Throws poison events away (all when `seqs` is empty): the explicit purge; how many.
   caf::expected<std::size_t> purge_poison(const std::vector<uint64_t>& seqs);
 
+  /// Reloads the runbooks (SIGHUP, the admin API); on any error the previous set stays and the
+  /// errors are returned.
+  model::diagnostics reload_runbooks();
+
   /// The event log and the workflow engine (tests, the API).
   [[nodiscard]] storage::event_log& events() noexcept;
   [[nodiscard]] actors::workflow_service& workflows() noexcept;

@@ -60,6 +60,7 @@ int run_serve(const serve_options& opts) {
   }
   if (!opts.data_dir.empty())
     cfg.storage.path = opts.data_dir;
+  cfg.server.insecure = opts.insecure;
   std::string level = cfg.logging.level;
   if (const char* env = std::getenv("LOGLEVEL"); env != nullptr && *env != '\0')
     level = env;
@@ -80,7 +81,8 @@ int run_serve(const serve_options& opts) {
     if (sigwait(&signals, &sig) != 0)
       continue;
     if (sig == SIGHUP) {
-      app_log.info("SIGHUP received");
+      app_log.info("SIGHUP received: reloading the runbooks");
+      app.reload_runbooks();
       continue;
     }
     app_log.info(sig == SIGTERM ? "SIGTERM received" : "SIGINT received");

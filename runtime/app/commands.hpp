@@ -11,6 +11,7 @@ struct serve_options {
   std::string listen;   ///< overrides server.listen when set
   std::string data_dir; ///< overrides storage.path when set
   std::string log_level;
+  bool insecure = false; ///< allow a non-loopback listen without auth tokens
 };
 
 /// `vigil serve`: runs until SIGTERM/SIGINT. Exit code: 0 after a clean stop, 1 when it could

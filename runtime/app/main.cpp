@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bench/loadtest/loadtest.hpp"
 #include "runtime/app/commands.hpp"
 #include "runtime/app/run_command.hpp"
 #include "runtime/app/storage_commands.hpp"
@@ -24,6 +25,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--listen", serve.listen,
                         "HOST:PORT to listen on (overrides server.listen)");
   serve_cmd->add_option("--data", serve.data_dir, "Data directory (overrides storage.path)");
+  serve_cmd->add_flag("--insecure", serve.insecure,
+                      "Allow listening beyond loopback without auth tokens (not recommended)");
   serve_cmd
     ->add_option("--log-level", serve.log_level,
                  "trace|debug|info|warn|error|off (overrides LOGLEVEL and logging.level)")
@@ -69,7 +72,8 @@ int main(int argc, char** argv) {
   repair_cmd->add_option("--data", repair_data, "Data directory")->required();
   auto* loadtest_cmd =
     cli.add_subcommand("loadtest", "Drive a running Vigil at a target rate and check SLOs");
-  loadtest_cmd->allow_extras();
+  vigil::loadtest::loadtest_options loadtest_opts;
+  vigil::loadtest::add_loadtest_options(*loadtest_cmd, loadtest_opts);
   auto* status_cmd = cli.add_subcommand("status", "One-screen summary of a running Vigil");
   status_cmd->allow_extras();
   cli.add_subcommand("version",
@@ -78,7 +82,9 @@ int main(int argc, char** argv) {
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return cli.exit(e);
+    const int code = cli.exit(e);
+    // `vigil loadtest` exits 2 on bad flags: 1 means "an SLO was missed".
+    return code != 0 && loadtest_cmd->parsed() ? 2 : code;
   }
 
   const auto* cmd = cli.get_subcommands().front();
@@ -101,7 +107,8 @@ int main(int argc, char** argv) {
     std::cout << version_report();
     return 0;
   }
-  (void)loadtest_cmd;
+  if (name == "loadtest")
+    return vigil::loadtest::run_loadtest(loadtest_opts);
   (void)status_cmd;
   return not_yet_available(name);
 }

@@ -244,6 +244,7 @@ private:
     }
     route_ = match.route;
     request_.path_params = std::move(match.path_params);
+    request_.scope = route_->scope;
 
     const bool has_body = !parser_->is_done();
     if (auto len = parser_->content_length(); len && *len > srv_.cfg.max_body_bytes)

@@ -26,7 +26,7 @@ struct server_stats {
 /// Hooks the application installs; each runs on an io thread and must not block.
 struct server_hooks {
   /// Decides whether the request may reach its route; a response refuses it (401/403).
-  std::function<std::optional<response>(const request&, const route&)> authorize;
+  std::function<std::optional<response>(request&, const route&)> authorize;
   /// Observes every completed response (metrics, access logs).
   std::function<void(const request&, const response&, std::chrono::nanoseconds)> observe;
 };

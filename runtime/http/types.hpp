@@ -27,7 +27,9 @@ struct request {
   std::string content_type;                               ///< media type, lowercased, no params
   std::string authorization;                              ///< raw Authorization header
   std::string body;
-  std::string remote; ///< peer address
+  std::string remote;    ///< peer address
+  std::string principal; ///< the token's name, once authenticated
+  std::string scope;     ///< the scope the route needs
 
   /// The first value of query parameter `name`, or nullptr.
   [[nodiscard]] const std::string* query_param(std::string_view name) const noexcept;

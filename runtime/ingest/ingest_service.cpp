@@ -1,5 +1,7 @@
 #include "runtime/ingest/ingest_service.hpp"
 
+#include <algorithm>
+
 #include "runtime/ingest/event_queue.hpp"
 #include "runtime/model/errc.hpp"
 #include "runtime/model/logger.hpp"
@@ -34,6 +36,17 @@ void ingest_service::submit(payload_format format, std::string& body, done_fn do
     out.message = summarize(parsed);
     out.errors = std::move(parsed.errors);
     return done(std::move(out));
+  }
+  if (auto rules = std::atomic_load(&rules_); !rules->empty()) {
+    for (auto& e : parsed.events) {
+      const priority_rule* best = nullptr;
+      for (const auto& r : *rules)
+        if (r.type == e.type && (r.severity.empty() || r.severity == e.severity)
+            && (best == nullptr || (best->severity.empty() && !r.severity.empty())))
+          best = &r;
+      if (best != nullptr)
+        e.priority = best->value;
+    }
   }
   const std::size_t n = parsed.events.size();
   // Room first: a request that cannot be queued is refused before anything is stored.
@@ -79,6 +92,21 @@ void ingest_service::submit(payload_format format, std::string& body, done_fn do
       out.duplicates = r.duplicates;
       done(std::move(out));
     });
+}
+
+void ingest_service::set_priority_rule(const priority_rule& rule) {
+  std::lock_guard<std::mutex> guard{rules_mtx_};
+  auto next = std::make_shared<std::vector<priority_rule>>(*std::atomic_load(&rules_));
+  auto same = [&](const priority_rule& r) {
+    return r.type == rule.type && r.severity == rule.severity;
+  };
+  next->erase(std::remove_if(next->begin(), next->end(), same), next->end());
+  next->push_back(rule);
+  std::atomic_store(&rules_, std::shared_ptr<const std::vector<priority_rule>>{std::move(next)});
+}
+
+std::vector<priority_rule> ingest_service::priority_rules() const {
+  return *std::atomic_load(&rules_);
 }
 
 } // namespace vigil::ingest

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,13 @@ enum class submit_status : uint8_t {
   overloaded,  ///< the queues are full; nothing stored; answer 429
   unavailable, ///< not taking events (stopping or paused); answer 503
   failed,      ///< the durable write failed; nothing stored; answer 500
+};
+
+/// An operator's priority for a kind of event (`set-event-priority`).
+struct priority_rule {
+  model::event_type type = model::event_type::alert;
+  std::string severity; ///< empty: every severity of the type
+  model::priority value = model::priority::normal;
 };
 
 /// The outcome of one request.
@@ -72,6 +81,13 @@ public:
 
   [[nodiscard]] const ingest_stats& stats() const noexcept { return stats_; }
 
+  /// Sets the priority of events of `rule.type` (and severity) from now on, replacing an
+  /// earlier rule for the same kind. A rule with a severity wins over one without.
+  void set_priority_rule(const priority_rule& rule);
+
+  /// The rules in force.
+  [[nodiscard]] std::vector<priority_rule> priority_rules() const;
+
 private:
   storage::event_log& log_;
   event_queue& queue_;
@@ -80,6 +96,9 @@ private:
   parse_limits limits_;
   std::atomic<bool> accepting_{true};
   std::atomic<bool> holding_{false};
+  std::mutex rules_mtx_; // serializes writers; readers load the pointer
+  std::shared_ptr<const std::vector<priority_rule>> rules_ =
+    std::make_shared<const std::vector<priority_rule>>();
   ingest_stats stats_;
 };
 

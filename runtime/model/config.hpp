@@ -43,6 +43,8 @@ struct server_config {
   uint32_t max_connections = 1024;
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
+  /// Listen beyond loopback without auth tokens (`--insecure`; never from the file).
+  bool insecure = false;
 };
 
 /// One API bearer token.

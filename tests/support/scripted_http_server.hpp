@@ -16,7 +16,7 @@ namespace vigil::test {
 /// One request the server received.
 struct recorded_request {
   std::string method;
-  std::string target; ///< path and query, as sent
+  std::string target;                         ///< path and query, as sent
   std::map<std::string, std::string> headers; ///< names lowercase
   std::string body;
   std::chrono::steady_clock::time_point at; ///< when it was read completely

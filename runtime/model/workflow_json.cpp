@@ -1,24 +1,24 @@
-#include "runtime/http/workflow_json.hpp"
+#include "runtime/model/workflow_json.hpp"
 
-namespace vigil::http {
+namespace vigil::model {
 
 namespace {
 
-void write_time(model::json_writer& w, std::string_view key, model::timestamp t) {
+void write_time(json_writer& w, std::string_view key, timestamp t) {
   w.key(key);
-  if (model::to_unix_nanos(t) == 0)
+  if (to_unix_nanos(t) == 0)
     w.null();
   else
-    w.value(model::format_rfc3339(t));
+    w.value(format_rfc3339(t));
 }
 
 } // namespace
 
-void write_workflow_json(model::json_writer& w, const model::workflow_record& r, bool with_steps) {
+void write_workflow_json(json_writer& w, const workflow_record& r, bool with_steps) {
   w.begin_object();
   w.field("id", r.id).field("runbook", r.runbook).field("runbook_path", r.runbook_path);
   w.field("runbook_sha256", r.runbook_sha256);
-  w.field("status", model::to_string(r.state)).field("reason", r.reason);
+  w.field("status", to_string(r.state)).field("reason", r.reason);
   write_time(w, "created_at", r.created_at);
   write_time(w, "started_at", r.started_at);
   write_time(w, "updated_at", r.updated_at);
@@ -42,7 +42,7 @@ void write_workflow_json(model::json_writer& w, const model::workflow_record& r,
     w.null();
   else
     w.value(r.trigger.id);
-  w.field("fingerprint", model::fingerprint_hex(r.trigger.fingerprint));
+  w.field("fingerprint", fingerprint_hex(r.trigger.fingerprint));
   w.field("resolved", r.resolved).field("attempts", r.total_attempts);
   if (!r.gate_step.empty())
     w.field("gate", r.gate_step);
@@ -54,9 +54,7 @@ void write_workflow_json(model::json_writer& w, const model::workflow_record& r,
     w.key("steps").begin_array();
     for (const auto& s : r.steps) {
       w.begin_object();
-      w.field("name", s.name)
-        .field("status", model::to_string(s.status))
-        .field("attempts", s.attempts);
+      w.field("name", s.name).field("status", to_string(s.status)).field("attempts", s.attempts);
       w.field("exit_code", static_cast<int64_t>(s.exit_code)).field("output", s.output);
       w.field("error", s.error);
       write_time(w, "started_at", s.started_at);
@@ -68,9 +66,9 @@ void write_workflow_json(model::json_writer& w, const model::workflow_record& r,
   w.end_object();
 }
 
-void write_log_entry_json(model::json_writer& w, const model::workflow_log_entry& e) {
+void write_log_entry_json(json_writer& w, const workflow_log_entry& e) {
   w.begin_object();
-  w.field("seq", e.seq).field("timestamp", model::format_rfc3339(e.at)).field("kind", e.kind);
+  w.field("seq", e.seq).field("timestamp", format_rfc3339(e.at)).field("kind", e.kind);
   if (!e.step.empty())
     w.field("step", e.step);
   if (e.attempt > 0)
@@ -79,4 +77,4 @@ void write_log_entry_json(model::json_writer& w, const model::workflow_log_entry
   w.end_object();
 }
 
-} // namespace vigil::http
+} // namespace vigil::model
