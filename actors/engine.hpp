@@ -11,6 +11,7 @@
 #include <caf/error.hpp>
 
 #include "actors/process.hpp"
+#include "actors/workflow_probe.hpp"
 #include "runtime/model/clock.hpp"
 #include "runtime/runbook/runbook.hpp"
 #include "storage/workflow_store.hpp"
@@ -43,6 +44,8 @@ struct engine_stats {
   std::atomic<uint64_t> step_retries{0};
   std::atomic<int64_t> active{0};
   std::atomic<int64_t> pending{0};
+  std::atomic<uint64_t> processing_errors{0}; ///< the engine itself failed on an event
+  std::atomic<uint64_t> poisoned{0};          ///< events set aside after max_attempts
 };
 
 /// Durable write of workflow state: done(error) is called once it is durable. The production
@@ -68,6 +71,7 @@ struct engine {
   std::function<void(const model::event&, const std::string& reason)> dispatch_failed;
   engine_options options;
   engine_stats stats;
+  workflow_probe probe;
   /// Set at shutdown: runs then take no more results or timers, so that what the shutdown
   /// interrupts (a killed command) is not recorded as the step's outcome; the step runs again
   /// after the restart.

@@ -207,6 +207,7 @@ void step_failed(self_ptr self, failure_kind kind, std::string error, std::strin
     auto delay = std::max(backoff_delay(def.retry, sr.attempts, st.rng), retry_after);
     rec.wake_at = st.now() + std::chrono::duration_cast<std::chrono::nanoseconds>(delay);
     st.eng->stats.step_retries.fetch_add(1, std::memory_order_relaxed);
+    st.eng->probe.on_retry(rec.runbook, sr.name);
     st.log("backoff", sr.name, sr.attempts, "retrying in " + model::format_duration(delay));
     st.set_state(workflow_state::waiting, "backoff");
     return st.checkpoint([self, delay] { self->state.arm_timer(delay, timer_kind::backoff); });
@@ -220,6 +221,21 @@ void apply_strategy(self_ptr self, std::string error) {
   const auto strategy = st.step_def().on_failure.value_or(st.book->on_failure);
   st.log("recovery", st.step_rec().name, 0,
          std::string{"on_failure: "} + std::string{runbook::to_string(strategy)});
+  static constexpr auto outcome_of = [](runbook::failure_strategy x) {
+    switch (x) {
+      case runbook::failure_strategy::fail:
+        return "failed";
+      case runbook::failure_strategy::rollback:
+        return "rolling_back";
+      case runbook::failure_strategy::skip:
+        return "skipped";
+      case runbook::failure_strategy::escalate:
+        return "escalated";
+      default:
+        return "needs_human";
+    }
+  };
+  st.eng->probe.on_recovery(runbook::to_string(strategy), outcome_of(strategy));
   switch (strategy) {
     case runbook::failure_strategy::fail:
       return finish(self, workflow_state::failed, std::move(error));
@@ -280,6 +296,9 @@ void finish(self_ptr self, workflow_state s, std::string reason) {
     stats.failed.fetch_add(1, std::memory_order_relaxed);
   else
     stats.cancelled.fetch_add(1, std::memory_order_relaxed);
+  const auto from =
+    rec.started_at.time_since_epoch().count() != 0 ? rec.started_at : rec.created_at;
+  st.eng->probe.on_finished(rec.runbook, model::to_string(s), rec.finished_at - from);
   st.checkpoint([self, s] {
     self->send(self->state.manager, finished_atom::value, self->state.rec.id, s);
     self->quit();
@@ -352,6 +371,10 @@ void begin(self_ptr self) {
       // Leaving pending and starting the first step are one checkpoint (written by the step).
       rec.started_at = st.now();
       st.eng->stats.started.fetch_add(1, std::memory_order_relaxed);
+      st.eng->probe.on_started(
+        rec.runbook, rec.event_seq != 0 && rec.trigger.received_at.time_since_epoch().count() != 0
+                       ? rec.started_at - rec.trigger.received_at
+                       : std::chrono::nanoseconds{-1});
       st.set_state(workflow_state::running);
       return run_next(self);
     case workflow_state::running:

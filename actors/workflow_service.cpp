@@ -145,6 +145,7 @@ void workflow_service::dispatch(std::vector<model::event>& batch) {
 }
 
 void workflow_service::processing_failed(const model::event& e, const std::string& reason) {
+  engine_->stats.processing_errors.fetch_add(1, std::memory_order_relaxed);
   auto attempts = log_.record_failure(e.seq);
   if (!attempts) {
     engine_log.error("cannot count a failed attempt",
@@ -155,6 +156,7 @@ void workflow_service::processing_failed(const model::event& e, const std::strin
     engine_log.error(
       "event set aside as poison",
       {{"event_id", e.id}, {"reason", reason}, {"attempts", std::to_string(*attempts)}});
+    engine_->stats.poisoned.fetch_add(1, std::memory_order_relaxed);
     if (auto err = log_.quarantine(e.seq, reason, *attempts))
       engine_log.error("cannot quarantine an event",
                        {{"event_id", e.id}, {"error", describe(err)}});

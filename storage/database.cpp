@@ -176,6 +176,33 @@ caf::error database::mark_clean_shutdown() {
   return caf::none;
 }
 
+namespace {
+/// Settings live in `meta` under this prefix, apart from the engine's own keys.
+constexpr std::string_view setting_prefix = "setting/";
+} // namespace
+
+caf::error database::put_setting(std::string_view key, std::string_view value) {
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  const auto k = std::string{setting_prefix} + std::string{key};
+  auto st = db_->Put(sync, handle(column::meta), k, rocksdb::Slice{value.data(), value.size()});
+  if (!st.ok())
+    return to_error(st, "cannot store the setting " + std::string{key});
+  return caf::none;
+}
+
+caf::expected<std::vector<std::pair<std::string, std::string>>>
+database::settings(std::string_view prefix) const {
+  const auto start = std::string{setting_prefix} + std::string{prefix};
+  std::vector<std::pair<std::string, std::string>> out;
+  std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator({}, handle(column::meta))};
+  for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next())
+    out.emplace_back(it->key().ToString().substr(setting_prefix.size()), it->value().ToString());
+  if (!it->status().ok())
+    return to_error(it->status(), "cannot read the settings");
+  return out;
+}
+
 database::~database() {
   if (db_ != nullptr) {
     for (auto* h : handles_)

@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <caf/expected.hpp>
 
@@ -81,6 +83,15 @@ public:
 
   /// Records that this process is stopping cleanly (written to `meta`, synced).
   [[nodiscard]] caf::error mark_clean_shutdown();
+
+  // -- settings made at run time (the API's changes, kept apart from the config file) ----
+
+  /// Stores `value` under the setting `key` in `meta` (synced: durable when it returns).
+  [[nodiscard]] caf::error put_setting(std::string_view key, std::string_view value);
+
+  /// Every setting whose key starts with `prefix`, as (key, value), in key order.
+  [[nodiscard]] caf::expected<std::vector<std::pair<std::string, std::string>>>
+  settings(std::string_view prefix) const;
 
   /// Converts a RocksDB status into a Vigil error (`storage_error`) with `what` as context.
   [[nodiscard]] static caf::error to_error(const rocksdb::Status& st, std::string_view what);

@@ -278,11 +278,11 @@ void event_log::commit(std::vector<pending>& group) {
   }
   last_seq_.store(seq);
   stats_.groups.fetch_add(1, std::memory_order_relaxed);
+  const auto took = std::chrono::steady_clock::now() - started;
   stats_.write_nanos.fetch_add(
-    static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::steady_clock::now() - started)
-                            .count()),
+    static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()),
     std::memory_order_relaxed);
+  stats_.write_seconds.observe(std::chrono::duration<double>(took).count());
 
   // 4. Answer.
   for (std::size_t g = 0; g < group.size(); ++g) {

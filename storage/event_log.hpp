@@ -18,6 +18,7 @@
 #include "runtime/model/clock.hpp"
 #include "runtime/model/config.hpp"
 #include "runtime/model/event.hpp"
+#include "runtime/model/histogram.hpp"
 
 namespace vigil::storage {
 
@@ -72,6 +73,8 @@ struct event_log_stats {
   std::atomic<uint64_t> appended{0};
   std::atomic<uint64_t> duplicates{0};
   std::atomic<uint64_t> write_nanos{0}; ///< total time in RocksDB writes (incl. fsync)
+  /// Duration of each group write (one RocksDB write, fsync included), seconds.
+  model::atomic_histogram write_seconds{model::latency_buckets()};
 };
 
 /// The durable event log: appends go through one writer thread that group-commits the batches

@@ -192,11 +192,11 @@ void workflow_store::commit(std::vector<pending>& group) {
   }
   stats_.groups.fetch_add(1, std::memory_order_relaxed);
   stats_.writes.fetch_add(group.size(), std::memory_order_relaxed);
+  const auto took = std::chrono::steady_clock::now() - started;
   stats_.write_nanos.fetch_add(
-    static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::steady_clock::now() - started)
-                            .count()),
+    static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()),
     std::memory_order_relaxed);
+  stats_.write_seconds.observe(std::chrono::duration<double>(took).count());
 
   for (auto& p : group)
     p.done(err);

@@ -16,6 +16,7 @@
 #include <caf/expected.hpp>
 
 #include "runtime/model/config.hpp"
+#include "runtime/model/histogram.hpp"
 #include "runtime/model/workflow.hpp"
 
 namespace vigil::storage {
@@ -44,6 +45,8 @@ struct workflow_store_stats {
   std::atomic<uint64_t> groups{0};
   std::atomic<uint64_t> writes{0};
   std::atomic<uint64_t> write_nanos{0};
+  /// Duration of each group write (one RocksDB write, fsync included), seconds.
+  model::atomic_histogram write_seconds{model::latency_buckets()};
 };
 
 /// Durable workflow state: checkpoints (`workflows` family, id → record), timelines

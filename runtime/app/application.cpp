@@ -5,14 +5,18 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/dispatcher.hpp"
+#include "actors/integrations/integration_service.hpp"
 #include "actors/system_config.hpp"
 #include "actors/workflow_service.hpp"
 #include "runtime/app/logger.hpp"
+#include "runtime/app/metrics.hpp"
 #include "runtime/app/operations.hpp"
+#include "runtime/app/runbook_watcher.hpp"
 #include "runtime/app/version.hpp"
 #include "runtime/http/admin_routes.hpp"
 #include "runtime/http/auth.hpp"
 #include "runtime/http/event_routes.hpp"
+#include "runtime/http/integration_routes.hpp"
 #include "runtime/http/router.hpp"
 #include "runtime/http/runbook_routes.hpp"
 #include "runtime/http/server.hpp"
@@ -41,11 +45,15 @@ struct application::impl {
   std::unique_ptr<ingest::event_queue> queue;
   std::unique_ptr<actors::system_config> actor_cfg;
   std::unique_ptr<caf::actor_system> system;
+  std::unique_ptr<actors::integration_service> integrations;
   std::unique_ptr<actors::workflow_service> workflows;
   std::unique_ptr<actors::dispatcher_pool> dispatchers;
   std::unique_ptr<ingest::ingest_service> ingest;
   std::unique_ptr<operations> ops;
   std::unique_ptr<http::authenticator> auth;
+  http_figures http_stats;
+  std::unique_ptr<app::metrics> figures;
+  std::unique_ptr<runbook_watcher> watcher; ///< runbooks.auto_reload
   http::router routes;
   std::unique_ptr<http::server> server;
   uint16_t port = 0;
@@ -59,6 +67,7 @@ struct application::impl {
   bool sweeping = true;
 
   void add_health_routes();
+  void add_metrics_routes();
   [[nodiscard]] caf::error start_pipeline();
   [[nodiscard]] http::server_hooks hooks();
   void run_sweeper();
@@ -68,7 +77,9 @@ http::server_hooks application::impl::hooks() {
   http::server_hooks h;
   h.authorize = [this](http::request& req, const http::route& r) { return auth->check(req, r); };
   // Every operate and admin call leaves an audit line: who, what, the target, the outcome.
-  h.observe = [](const http::request& req, const http::response& res, std::chrono::nanoseconds) {
+  h.observe = [this](const http::request& req, const http::response& res,
+                     std::chrono::nanoseconds took) {
+    http_stats.on_response(res.status, took);
     if (req.scope != "operate" && req.scope != "admin")
       return;
     const auto status = std::to_string(res.status);
@@ -82,9 +93,17 @@ http::server_hooks application::impl::hooks() {
 }
 
 void application::impl::run_sweeper() {
-  constexpr auto sweep_every = std::chrono::minutes{10};
+  // Housekeeping: a metrics sample every 10 s, a retention sweep every 10 minutes.
+  constexpr auto tick = std::chrono::seconds{10};
+  constexpr int ticks_per_sweep = 60;
+  int ticks = 0;
   std::unique_lock<std::mutex> lock{sweep_mtx};
-  while (!sweep_cv.wait_for(lock, sweep_every, [this] { return !sweeping; })) {
+  while (!sweep_cv.wait_for(lock, tick, [this] { return !sweeping; })) {
+    if (figures)
+      figures->sample(std::chrono::steady_clock::now());
+    if (++ticks < ticks_per_sweep)
+      continue;
+    ticks = 0;
     const auto now = clk->now();
     auto done = storage::sweep(
       *db, workflows->store(),
@@ -110,6 +129,14 @@ caf::error application::impl::start_pipeline() {
   actor_cfg = std::make_unique<actors::system_config>();
   system = std::make_unique<caf::actor_system>(*actor_cfg);
 
+  // Integrations: the config file's, with the API's later changes (kept in the data dir) over
+  // them.
+  std::vector<std::string> skipped;
+  http::apply_stored_integrations(*db, cfg.integrations, skipped);
+  for (const auto& why : skipped)
+    app_log.error("stored integration settings not applied", {{"problem", why}});
+  integrations = std::make_unique<actors::integration_service>(*system, cfg.integrations, *clk);
+
   actors::workflow_service_options wopts;
   wopts.repository = cfg.runbooks.repository;
   for (const auto& i : cfg.integrations)
@@ -126,6 +153,7 @@ caf::error application::impl::start_pipeline() {
   };
   workflows =
     std::make_unique<actors::workflow_service>(*system, *db, *log, *clk, std::move(wopts));
+  workflows->context().integrations = integrations->router();
   auto report = workflows->reload(); // at start: the valid ones load, the others are reported
   for (const auto& d : report.errors)
     app_log.error("runbook not loaded", {{"problem", d.to_string()}});
@@ -133,6 +161,7 @@ caf::error application::impl::start_pipeline() {
                                    {"runbooks", std::to_string(report.runbooks.size())},
                                    {"problems", std::to_string(report.errors.size())}});
   auto resumed = workflows->recover();
+  uint64_t resumed_runs = resumed ? *resumed : 0;
   if (!resumed)
     return std::move(resumed.error());
   if (*resumed > 0)
@@ -153,6 +182,7 @@ caf::error application::impl::start_pipeline() {
   if (!backlog->empty())
     app_log.info("re-queueing events accepted before the last stop",
                  {{"events", std::to_string(backlog->size())}});
+  const auto recovered_events = backlog->size();
   for (auto& e : *backlog)
     queue->push_unreserved(std::move(e));
   dispatchers->start(cfg.engine.event_processing.workers);
@@ -161,9 +191,78 @@ caf::error application::impl::start_pipeline() {
   http::add_event_routes(routes, *ingest, *log, *clk);
   http::add_workflow_routes(routes, *workflows, *clk);
   http::add_runbook_routes(routes, *workflows);
+  http::add_integration_routes(routes, *integrations, *db);
   http::add_admin_routes(routes, *ops, *clk);
+  metric_sources sources;
+  sources.ingest = &ingest->stats();
+  sources.queue = queue.get();
+  sources.event_log = &log->stats();
+  sources.workflow_store = &workflows->store().stats();
+  sources.engine = &workflows->context();
+  sources.dispatchers = dispatchers.get();
+  sources.integrations = integrations.get();
+  sources.http = &http_stats;
+  sources.reloads_ok = &ops->reloads_ok;
+  sources.reloads_rejected = &ops->reloads_rejected;
+  sources.recovered_events = recovered_events;
+  sources.recovered_runs = resumed_runs;
+  sources.last_stop_clean = db->report().clean_shutdown || db->report().created;
+  figures = std::make_unique<app::metrics>(sources);
+  figures->sample(std::chrono::steady_clock::now());
+  add_metrics_routes();
+  if (cfg.runbooks.auto_reload)
+    watcher = std::make_unique<runbook_watcher>(cfg.runbooks.repository, [this] {
+      app_log.info("runbook files changed: reloading");
+      std::size_t loaded = 0;
+      ops->reload_runbooks(loaded);
+    });
   sweeper = std::thread{[this] { run_sweeper(); }};
   return caf::none;
+}
+
+void application::impl::add_metrics_routes() {
+  routes.add({http::method::get,
+              "/metrics",
+              [this](http::request&, http::responder reply) {
+                http::response r;
+                r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                r.body = figures->prometheus_text();
+                reply(std::move(r));
+              },
+              {},
+              "read"});
+  routes.add({http::method::get,
+              "/api/metrics",
+              [this](http::request&, http::responder reply) {
+                reply(http::json_response(figures->summary_json(std::chrono::steady_clock::now())));
+              },
+              {},
+              "read"});
+  routes.add({http::method::get,
+              "/api/metrics/history",
+              [this](http::request& req, http::responder reply) {
+                const auto* name = req.query_param("metric");
+                if (name == nullptr || name->empty())
+                  return reply(http::error_response(
+                    400, "invalid_argument", "metric: required, one of " + metrics::history_names(),
+                    {{"metric", "required", -1}}));
+                auto body = figures->history_json(*name);
+                if (!body)
+                  return reply(http::error_response(400, "invalid_argument",
+                                                    "metric: unknown metric " + *name + " (known: "
+                                                      + metrics::history_names() + ")",
+                                                    {{"metric", "unknown", -1}}));
+                reply(http::json_response(std::move(*body)));
+              },
+              {},
+              "read"});
+  routes.add({http::method::get,
+              "/api/metrics/runbook-performance",
+              [this](http::request&, http::responder reply) {
+                reply(http::json_response(figures->runbook_performance_json()));
+              },
+              {},
+              "read"});
 }
 
 void application::impl::add_health_routes() {
@@ -249,6 +348,7 @@ caf::expected<std::unique_ptr<application>> application::start(model::config cfg
   if (!port)
     return std::move(port.error());
   p->port = *port;
+  p->figures->sources().server = &p->server->stats();
   p->ready.store(true);
   app_log.info("serving", {{"listen", c.server.listen.host + ":" + std::to_string(p->port)},
                            {"version", vigil_version()}});
@@ -307,8 +407,11 @@ void application::stop(std::chrono::milliseconds grace) {
   p.stopped = true;
   p.ready.store(false);
   app_log.info("stopping");
+  p.watcher.reset(); // no reload starts during the stop
   if (p.server)
     p.server->stop(grace); // in-flight requests, including their durable writes, finish
+  if (p.figures)
+    p.figures->sources().server = nullptr;
   p.server.reset();
   if (p.sweeper.joinable()) {
     {
@@ -322,6 +425,8 @@ void application::stop(std::chrono::milliseconds grace) {
     p.dispatchers->stop(); // what they have not taken stays `accepted` and is re-queued next start
   if (p.workflows)
     p.workflows->stop(); // runs are checkpointed; they resume at the next start
+  if (p.integrations)
+    p.integrations->stop(); // calls still waiting fail; their runs retry after the restart
   if (p.log)
     p.log->close();
   p.dispatchers.reset();
@@ -329,6 +434,7 @@ void application::stop(std::chrono::milliseconds grace) {
   p.ops.reset();
   p.ingest.reset();
   p.workflows.reset();
+  p.integrations.reset();
   p.log.reset();
   if (p.db) {
     if (auto err = p.db->mark_clean_shutdown())

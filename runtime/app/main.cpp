@@ -7,6 +7,7 @@
 #include "bench/loadtest/loadtest.hpp"
 #include "runtime/app/commands.hpp"
 #include "runtime/app/run_command.hpp"
+#include "runtime/app/status_command.hpp"
 #include "runtime/app/storage_commands.hpp"
 #include "runtime/app/validate_command.hpp"
 #include "runtime/app/version.hpp"
@@ -74,8 +75,10 @@ int main(int argc, char** argv) {
     cli.add_subcommand("loadtest", "Drive a running Vigil at a target rate and check SLOs");
   vigil::loadtest::loadtest_options loadtest_opts;
   vigil::loadtest::add_loadtest_options(*loadtest_cmd, loadtest_opts);
-  auto* status_cmd = cli.add_subcommand("status", "One-screen summary of a running Vigil");
-  status_cmd->allow_extras();
+  status_options status_opts;
+  auto* status_cmd = cli.add_subcommand(
+    "status", "One-screen summary of a running Vigil; exit 0 healthy, 1 unhealthy, 2 unreachable");
+  add_status_options(*status_cmd, status_opts);
   cli.add_subcommand("version",
                      "Print the version of Vigil and of the libraries it was built with");
 
@@ -83,8 +86,9 @@ int main(int argc, char** argv) {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = cli.exit(e);
-    // `vigil loadtest` exits 2 on bad flags: 1 means "an SLO was missed".
-    return code != 0 && loadtest_cmd->parsed() ? 2 : code;
+    // `vigil loadtest` and `vigil status` exit 2 on bad flags: 1 means "an SLO was missed" or
+    // "unhealthy".
+    return code != 0 && (loadtest_cmd->parsed() || status_cmd->parsed()) ? 2 : code;
   }
 
   const auto* cmd = cli.get_subcommands().front();
@@ -109,6 +113,7 @@ int main(int argc, char** argv) {
   }
   if (name == "loadtest")
     return vigil::loadtest::run_loadtest(loadtest_opts);
-  (void)status_cmd;
+  if (name == "status")
+    return run_status(status_opts, std::cout, std::cerr);
   return not_yet_available(name);
 }

@@ -39,6 +39,7 @@ operations::operations(const model::config& cfg, storage::event_log& log,
     workflows_(workflows), workers_(cfg.engine.event_processing.workers) {}
 
 caf::expected<std::size_t> operations::drain() {
+  std::lock_guard<std::mutex> guard{control_mtx_};
   draining_.store(true);
   ingest_.set_holding(true);
   dispatchers_.resize(0); // a batch being dispatched finishes; nothing more is taken
@@ -56,6 +57,11 @@ caf::expected<std::size_t> operations::drain() {
 }
 
 caf::expected<std::size_t> operations::resume_processing() {
+  std::lock_guard<std::mutex> guard{control_mtx_};
+  // New arrivals go to the queue from now on (no dispatcher takes them before the resize
+  // below). Released before the drained events are collected, so that an event set aside
+  // while this runs is collected too rather than left drained.
+  ingest_.set_holding(false);
   storage::event_query q;
   q.state = storage::event_state::drained;
   q.limit = std::numeric_limits<std::size_t>::max();
@@ -69,7 +75,6 @@ caf::expected<std::size_t> operations::resume_processing() {
     seqs.push_back(se.event.seq);
   if (auto err = log_.set_state(seqs, storage::event_state::accepted))
     return err;
-  ingest_.set_holding(false);
   // The query lists newest first: queue them oldest first.
   for (auto it = drained->rbegin(); it != drained->rend(); ++it)
     queue_.push_unreserved(std::move(it->event));
@@ -80,7 +85,10 @@ caf::expected<std::size_t> operations::resume_processing() {
 }
 
 model::diagnostics operations::reload_runbooks(std::size_t& loaded) {
+  // Serialized, so that two reloads cannot install their results out of order.
+  std::lock_guard<std::mutex> guard{reload_mtx_};
   auto report = workflows_.reload_strict();
+  (report.errors.empty() ? reloads_ok : reloads_rejected).fetch_add(1);
   if (report.errors.empty()) {
     app_log.info("runbooks reloaded", {{"runbooks", std::to_string(report.runbooks.size())}});
   } else {
@@ -93,6 +101,7 @@ model::diagnostics operations::reload_runbooks(std::size_t& loaded) {
 }
 
 std::size_t operations::restart_workers() {
+  std::lock_guard<std::mutex> guard{control_mtx_};
   const auto n = draining_.load() ? 0 : workers_.load();
   dispatchers_.resize(0);
   dispatchers_.resize(n);
@@ -103,6 +112,7 @@ std::size_t operations::restart_workers() {
 caf::error operations::scale_workers(std::size_t n) {
   if (n < 1 || n > 256)
     return make_error(errc::invalid_argument, "workers must be 1 to 256");
+  std::lock_guard<std::mutex> guard{control_mtx_};
   workers_.store(n);
   if (!draining_.load())
     dispatchers_.resize(n);
@@ -175,21 +185,29 @@ caf::expected<std::size_t> operations::requeue_poison(const std::vector<uint64_t
 }
 
 std::string operations::queue_analysis_json() {
-  storage::event_query q;
-  q.state = storage::event_state::accepted;
-  q.limit = 100'000;
+  // Waiting for dispatch: accepted events, and those a drain set aside (the runbook's
+  // "drain first, then analyse" leaves them there).
   std::map<std::string, uint64_t> by_type, by_severity, by_source;
-  std::size_t n = 0;
-  if (auto waiting = log_.query(q)) {
+  std::size_t n = 0, drained = 0;
+  for (const auto state : {storage::event_state::accepted, storage::event_state::drained}) {
+    storage::event_query q;
+    q.state = state;
+    q.limit = 100'000;
+    auto waiting = log_.query(q);
+    if (!waiting)
+      continue;
     for (const auto& se : *waiting) {
       ++by_type[std::string{model::to_string(se.event.type)}];
       ++by_severity[se.event.severity.empty() ? "none" : se.event.severity];
       ++by_source[se.event.source.empty() ? "unknown" : se.event.source];
       ++n;
+      if (state == storage::event_state::drained)
+        ++drained;
     }
   }
   model::json_writer w;
   w.begin_object().field("queued", static_cast<uint64_t>(n));
+  w.field("drained", static_cast<uint64_t>(drained));
   w.field("queue_depth", static_cast<uint64_t>(queue_.depth()));
   w.field("capacity", static_cast<uint64_t>(queue_.capacity()));
   for (const auto& [key, map] : {std::pair{"event_type_distribution", &by_type},
@@ -209,11 +227,39 @@ std::string operations::queue_analysis_json() {
 }
 
 caf::expected<std::string> operations::backup(const std::string& target) {
-  auto dir = target;
-  if (dir.empty())
-    dir = (std::filesystem::path{cfg_.storage.path} / "backups"
-           / ("backup-" + stamp(model::clock::system().now())))
-            .string();
+  namespace fs = std::filesystem;
+  // One at a time: a backup reads through a scratch folder named after the process.
+  std::lock_guard<std::mutex> guard{backup_mtx_};
+  std::error_code ec;
+  std::string dir = target;
+  if (dir.empty()) {
+    const auto base =
+      fs::path{cfg_.storage.path} / "backups" / ("backup-" + stamp(model::clock::system().now()));
+    dir = base.string();
+    for (int i = 2; fs::exists(dir, ec); ++i) // two within one second
+      dir = base.string() + "-" + std::to_string(i);
+    fs::create_directories(fs::path{dir}.parent_path(), ec);
+  } else {
+    auto p = fs::path{target}.lexically_normal();
+    if (!p.has_filename()) // "/backups/x/"
+      p = p.parent_path();
+    if (!p.is_absolute())
+      return make_error(errc::invalid_argument, "must be an absolute path, got " + target);
+    const auto parent = p.parent_path();
+    if (!fs::is_directory(parent, ec))
+      return make_error(errc::invalid_argument,
+                        "the folder " + parent.string() + " does not exist");
+    if (fs::exists(p, ec) && !fs::is_directory(p, ec))
+      return make_error(errc::invalid_argument, target + " exists and is not a folder");
+    if (fs::exists(p, ec) && !fs::is_empty(p, ec))
+      return make_error(errc::invalid_argument, target + " is not empty");
+    // Never into the live database (nor the data directory that holds it).
+    const auto db = fs::weakly_canonical(fs::path{cfg_.storage.path} / "db", ec);
+    const auto where = fs::weakly_canonical(p, ec);
+    auto rel = where.lexically_relative(db);
+    if (!rel.empty() && *rel.begin() != "..")
+      return make_error(errc::invalid_argument, "is inside the live database " + db.string());
+  }
   auto rep = storage::backup_data_dir(cfg_.storage.path, dir);
   if (!rep)
     return std::move(rep.error());

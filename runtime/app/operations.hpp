@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <mutex>
 #include <string>
 
 #include "runtime/http/admin_routes.hpp"
@@ -56,6 +57,15 @@ private:
   ingest::ingest_service& ingest_;
   actors::dispatcher_pool& dispatchers_;
   actors::workflow_service& workflows_;
+  std::mutex control_mtx_; ///< one drain / resume / restart / scale at a time
+  std::mutex reload_mtx_;  ///< one reload at a time (API, SIGHUP, file watcher)
+public:
+  /// Runbook reloads so far that went through / were rejected (the old set stayed).
+  std::atomic<uint64_t> reloads_ok{0};
+  std::atomic<uint64_t> reloads_rejected{0};
+
+private:
+  std::mutex backup_mtx_; ///< one backup at a time
   std::atomic<bool> draining_{false};
   std::atomic<std::size_t> workers_;
 };

@@ -1,5 +1,7 @@
 #include "runtime/http/admin_routes.hpp"
 
+#include <optional>
+
 #include "runtime/http/body.hpp"
 #include "runtime/http/params.hpp"
 #include "runtime/model/errc.hpp"
@@ -8,6 +10,23 @@
 namespace vigil::http {
 
 namespace {
+
+/// The 400 answer when the body of an endpoint that takes no fields is not `{}` (or empty);
+/// nullopt when it is fine. A misspelt option must not be silently ignored by a drain.
+std::optional<response> refuse_fields(const request& req) {
+  auto body = parse_body(req);
+  if (!body.ok())
+    return body.error_response();
+  body.allow({});
+  return body.error();
+}
+
+/// The 400 answer when the query has parameters (the endpoint takes none); nullopt otherwise.
+std::optional<response> refuse_parameters(const request& req) {
+  query_reader q{req, model::timestamp{}};
+  q.allow({});
+  return q.error();
+}
 
 response count_answer(std::string_view key, const caf::expected<std::size_t>& n) {
   if (!n)
@@ -22,18 +41,39 @@ response count_answer(std::string_view key, const caf::expected<std::size_t>& n)
 void add_admin_routes(router& r, admin_operations& ops, const model::clock& clk) {
   const std::vector<std::string> bodies = json_bodies();
   r.add({method::post, "/api/admin/drain-queue",
-         [&ops](request&, responder reply) { reply(count_answer("drained", ops.drain())); }, bodies,
-         "admin"});
-  r.add(
-    {method::post, "/api/admin/resume-processing",
-     [&ops](request&, responder reply) { reply(count_answer("resumed", ops.resume_processing())); },
-     bodies, "admin"});
+         [&ops](request& req, responder reply) {
+           if (auto err = refuse_fields(req))
+             return reply(std::move(*err));
+           reply(count_answer("drained", ops.drain()));
+         },
+         bodies, "admin"});
+  r.add({method::post, "/api/admin/resume-processing",
+         [&ops](request& req, responder reply) {
+           if (auto err = refuse_fields(req))
+             return reply(std::move(*err));
+           reply(count_answer("resumed", ops.resume_processing()));
+         },
+         bodies, "admin"});
   r.add({method::post, "/api/admin/reload-runbooks",
-         [&ops](request&, responder reply) {
+         [&ops](request& req, responder reply) {
+           if (auto err = refuse_fields(req))
+             return reply(std::move(*err));
            std::size_t loaded = 0;
            auto errors = ops.reload_runbooks(loaded);
            model::json_writer w;
-           w.begin_object().field("status", errors.empty() ? "ok" : "rejected");
+           w.begin_object();
+           if (!errors.empty()) {
+             // The common error shape first, then the full report.
+             w.field("error", "invalid_runbooks")
+               .field("message", std::to_string(errors.size())
+                                   + " problem(s) in the runbook repository; nothing was "
+                                     "reloaded and the previous runbooks stay loaded");
+             w.key("details").begin_array();
+             for (const auto& d : errors)
+               w.begin_object().field("field", d.file).field("reason", d.to_string()).end_object();
+             w.end_array();
+           }
+           w.field("status", errors.empty() ? "ok" : "rejected");
            w.field("runbooks", static_cast<uint64_t>(loaded));
            w.key("errors").begin_array();
            for (const auto& d : errors)
@@ -49,10 +89,13 @@ void add_admin_routes(router& r, admin_operations& ops, const model::clock& clk)
            reply(json_response(std::move(w).str(), errors.empty() ? 200 : 422));
          },
          bodies, "admin"});
-  r.add(
-    {method::post, "/api/admin/restart-workers",
-     [&ops](request&, responder reply) { reply(count_answer("workers", ops.restart_workers())); },
-     bodies, "admin"});
+  r.add({method::post, "/api/admin/restart-workers",
+         [&ops](request& req, responder reply) {
+           if (auto err = refuse_fields(req))
+             return reply(std::move(*err));
+           reply(count_answer("workers", ops.restart_workers()));
+         },
+         bodies, "admin"});
   r.add({method::post, "/api/admin/scale-workers",
          [&ops](request& req, responder reply) {
            auto body = parse_body(req);
@@ -96,20 +139,36 @@ void add_admin_routes(router& r, admin_operations& ops, const model::clock& clk)
          bodies, "admin"});
   r.add({method::get,
          "/api/admin/workers",
-         [&ops](request&, responder reply) { reply(json_response(ops.workers_json())); },
+         [&ops](request& req, responder reply) {
+           if (auto err = refuse_parameters(req))
+             return reply(std::move(*err));
+           reply(json_response(ops.workers_json()));
+         },
          {},
          "admin"});
   r.add({method::get,
          "/api/admin/poison-messages",
-         [&ops](request&, responder reply) { reply(json_response(ops.poison_json())); },
+         [&ops](request& req, responder reply) {
+           if (auto err = refuse_parameters(req))
+             return reply(std::move(*err));
+           reply(json_response(ops.poison_json()));
+         },
          {},
          "admin"});
   r.add({method::post, "/api/admin/clear-poison-messages",
-         [&ops](request&, responder reply) { reply(count_answer("cleared", ops.clear_poison())); },
+         [&ops](request& req, responder reply) {
+           if (auto err = refuse_fields(req))
+             return reply(std::move(*err));
+           reply(count_answer("cleared", ops.clear_poison()));
+         },
          bodies, "admin"});
   r.add({method::get,
          "/api/admin/queue-analysis",
-         [&ops](request&, responder reply) { reply(json_response(ops.queue_analysis_json())); },
+         [&ops](request& req, responder reply) {
+           if (auto err = refuse_parameters(req))
+             return reply(std::move(*err));
+           reply(json_response(ops.queue_analysis_json()));
+         },
          {},
          "admin"});
   r.add({method::post, "/api/admin/backup",
@@ -122,6 +181,11 @@ void add_admin_routes(router& r, admin_operations& ops, const model::clock& clk)
            if (auto err = body.error())
              return reply(std::move(*err));
            auto path = ops.backup(to);
+           if (!path && code_of(path.error()) == errc::invalid_argument) {
+             // The target is unusable: name the field.
+             const auto why = message_of(path.error());
+             return reply(error_response(400, "invalid_body", "to: " + why, {{"to", why, -1}}));
+           }
            if (!path)
              return reply(error_answer(path.error()));
            model::json_writer w;
@@ -133,10 +197,12 @@ void add_admin_routes(router& r, admin_operations& ops, const model::clock& clk)
          [&ops, &clk](request& req, responder reply) {
            query_reader q{req, clk.now()};
            q.allow({"before"});
-           if (req.query_param("before") == nullptr)
+           if (const auto* b = req.query_param("before"); b == nullptr || b->empty())
              q.fail("before", "required: a duration back from now (90d) or an RFC 3339 time");
            const auto before = q.since("before");
            if (auto err = q.error())
+             return reply(std::move(*err));
+           if (auto err = refuse_fields(req))
              return reply(std::move(*err));
            auto done = ops.archive_workflows(before);
            if (!done)

@@ -41,6 +41,8 @@ public:
   /// "source_distribution": {...}}`.
   virtual std::string queue_analysis_json() = 0;
   /// Backs the data directory up (into `target`, or a new folder under `<data>/backups`).
+  /// `invalid_argument` when `target` cannot hold a backup (relative, no parent folder, not
+  /// empty, inside the live database).
   virtual caf::expected<std::string> backup(const std::string& target) = 0;
   /// Archives finished runs created before `before` to NDJSON and removes them; (file, count).
   virtual caf::expected<std::pair<std::string, std::size_t>>

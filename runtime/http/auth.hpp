@@ -15,7 +15,7 @@ namespace vigil::http {
 [[nodiscard]] bool scope_grants(const std::vector<std::string>& have,
                                 std::string_view need) noexcept;
 
-/// True for 127.0.0.0/8, ::1 and `localhost`.
+/// True for the addresses 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104, and for `localhost`.
 [[nodiscard]] bool is_loopback(std::string_view host) noexcept;
 
 /// Bearer-token authentication and scope checks for the API. With no tokens configured every

@@ -53,9 +53,13 @@ struct body_reader::impl {
   std::optional<response> problem;
 
   void fail(std::string_view name, std::string reason) {
-    if (!problem)
-      problem = http::error_response(400, "invalid_body", std::string{name} + ": " + reason,
-                                     {{std::string{name}, std::move(reason), -1}});
+    if (problem)
+      return;
+    // The message first: the order in which arguments are evaluated is unspecified, and
+    // `reason` is moved into the details.
+    auto message = std::string{name} + ": " + reason;
+    problem = http::error_response(400, "invalid_body", message,
+                                   {{std::string{name}, std::move(reason), -1}});
   }
 
   /// The field, or nullopt (recording "required" when it must be there).
@@ -128,7 +132,8 @@ void body_reader::allow(std::initializer_list<std::string_view> names) {
       std::string list;
       for (auto n : names)
         list += (list.empty() ? "" : ", ") + std::string{n};
-      impl_->fail(key, "unknown field (known: " + list + ")");
+      impl_->fail(key, list.empty() ? "unknown field (this endpoint takes none)"
+                                    : "unknown field (known: " + list + ")");
     }
   }
 }
@@ -158,13 +163,18 @@ int64_t body_reader::integer(std::string_view name, int64_t min, int64_t max, bo
   auto el = impl_->get(name, required);
   if (!el)
     return min;
+  const auto range = "(" + std::to_string(min) + ".." + std::to_string(max) + ")";
   int64_t v = 0;
+  if (el->is_uint64() && !el->is_int64()) { // above INT64_MAX: a whole number, far too big
+    impl_->fail(name, "out of range " + range);
+    return min;
+  }
   if (el->get_int64().get(v) != simdjson::SUCCESS) {
-    impl_->fail(name, "expected a whole number");
+    impl_->fail(name, "expected a whole number " + range);
     return min;
   }
   if (v < min || v > max) {
-    impl_->fail(name, "out of range (" + std::to_string(min) + ".." + std::to_string(max) + ")");
+    impl_->fail(name, "out of range " + range);
     return min;
   }
   return v;

@@ -123,9 +123,16 @@ void add_runbook_routes(router& r, actors::workflow_service& wf) {
              bool hit = lower(b->name).find(needle) != std::string::npos
                         || lower(b->description).find(needle) != std::string::npos
                         || lower(b->category).find(needle) != std::string::npos;
-             for (const auto& t : b->triggers)
+             // Trigger labels: exact ones, and the values a `match` requires (eq / in).
+             for (const auto& t : b->triggers) {
                for (const auto& [k, v] : t.labels)
                  hit = hit || lower(v).find(needle) != std::string::npos;
+               for (const auto& c : t.match) {
+                 hit = hit || (!c.text.empty() && lower(c.text).find(needle) != std::string::npos);
+                 for (const auto& v : c.values)
+                   hit = hit || lower(v).find(needle) != std::string::npos;
+               }
+             }
              if (hit)
                books.push_back(b.get());
            }
@@ -151,6 +158,10 @@ void add_runbook_routes(router& r, actors::workflow_service& wf) {
            const auto yaml = body.text("yaml", false);
            if (auto err = body.error())
              return reply(std::move(*err));
+           if (!yaml.empty() && !path.empty())
+             return reply(error_response(400, "invalid_body",
+                                         "yaml: give either runbook_path or yaml, not both",
+                                         {{"yaml", "given together with runbook_path", -1}}));
            if (!yaml.empty())
              return reply(validation_answer(
                runbook::load_runbook_text(yaml, "<inline>", "<inline>", opts.integrations)));
@@ -185,7 +196,8 @@ void add_runbook_routes(router& r, actors::workflow_service& wf) {
              for (const auto& [k, v] : params)
                if (book->parameters.count(k) == 0)
                  return reply(error_response(
-                   400, "invalid_body", "runbook " + book->name + " declares no parameter " + k,
+                   400, "invalid_body",
+                   "parameters." + k + ": runbook " + book->name + " declares no such parameter",
                    {{"parameters." + k, "not declared by the runbook", -1}}));
            if (dry_run) {
              model::event manual;
@@ -193,6 +205,12 @@ void add_runbook_routes(router& r, actors::workflow_service& wf) {
              manual.source = "manual";
              return reply(json_response(actors::render_plan_json(*book, params, manual)));
            }
+           // Disabled means "do not run": by hand neither (a dry run only shows the plan).
+           if (!book->enabled)
+             return reply(error_response(409, "conflict",
+                                         "runbook " + book->name
+                                           + " is disabled; enable it first "
+                                             "(POST /api/runbooks/enable)"));
            auto id = wf.execute(book, std::move(params));
            if (!id)
              return reply(error_answer(id.error()));

@@ -49,6 +49,8 @@ void ingest_service::submit(payload_format format, std::string& body, done_fn do
     }
   }
   const std::size_t n = parsed.events.size();
+  stats_.received_by_format[static_cast<std::size_t>(format) % stats_.received_by_format.size()]
+    .fetch_add(n, std::memory_order_relaxed);
   // Room first: a request that cannot be queued is refused before anything is stored.
   if (!queue_.try_reserve(n)) {
     stats_.rejected_overloaded.fetch_add(1, std::memory_order_relaxed);
@@ -71,6 +73,12 @@ void ingest_service::submit(payload_format format, std::string& body, done_fn do
       }
       queue_.release(r.duplicates);
       const std::size_t fresh = r.accepted.size();
+      std::array<uint64_t, 3> by_type{};
+      for (const auto& e : r.accepted)
+        ++by_type[static_cast<std::size_t>(e.type) % by_type.size()];
+      for (std::size_t t = 0; t < by_type.size(); ++t)
+        if (by_type[t] != 0)
+          stats_.accepted_by_type[t].fetch_add(by_type[t], std::memory_order_relaxed);
       if (holding_.load(std::memory_order_acquire)) {
         std::vector<uint64_t> seqs;
         seqs.reserve(fresh);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -54,6 +55,10 @@ struct ingest_stats {
   std::atomic<uint64_t> rejected_overloaded{0};
   std::atomic<uint64_t> rejected_unavailable{0};
   std::atomic<uint64_t> failed{0};
+  /// Events parsed per endpoint (indexed by `payload_format`), new and duplicate alike.
+  std::array<std::atomic<uint64_t>, 4> received_by_format{};
+  /// New events stored, per `model::event_type`.
+  std::array<std::atomic<uint64_t>, 3> accepted_by_type{};
 };
 
 /// The front door's logic, independent of HTTP: parse and validate a body (on the caller's

@@ -346,6 +346,40 @@ expected_or_diagnostics<config> load_config_text(const std::string& text, const 
   return cfg;
 }
 
+expected_or_diagnostics<integration_config> load_integration_text(const std::string& text,
+                                                                  const std::string& name,
+                                                                  const std::string& origin,
+                                                                  env_lookup_fn env) {
+  // Without a lookup every `${VAR}` is "not set": an error, never the server's value.
+  env_lookup_fn none = [](const std::string&) -> std::optional<std::string> {
+    return std::nullopt;
+  };
+  yaml_reader r{origin, env != nullptr ? env : none};
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    diagnostic d{origin, "", 0, 0, "invalid YAML or JSON: " + e.msg};
+    if (!e.mark.is_null()) {
+      d.line = e.mark.line + 1;
+      d.column = e.mark.column + 1;
+    }
+    return diagnostics{std::move(d)};
+  }
+  std::vector<integration_config> out;
+  YAML::Node wrapped;
+  wrapped[name] = root;
+  read_integrations(r, wrapped, out);
+  if (!r.ok()) {
+    auto errors = r.take_errors();
+    sort_by_position(errors);
+    return errors;
+  }
+  if (out.size() != 1)
+    return diagnostics{diagnostic{origin, "integrations." + name, 0, 0, "not an integration"}};
+  return std::move(out.front());
+}
+
 expected_or_diagnostics<config> load_config_file(const std::string& path, env_lookup_fn env) {
   std::ifstream in{path, std::ios::binary};
   if (!in)

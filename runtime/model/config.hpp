@@ -169,6 +169,14 @@ struct config {
 [[nodiscard]] expected_or_diagnostics<config>
 load_config_text(const std::string& text, const std::string& origin, env_lookup_fn env = nullptr);
 
+/// One integration's settings (the body of `integrations.NAME`, YAML or JSON), validated as the
+/// config file validates them; `origin` names the text in messages. `${VAR}` is not expanded
+/// (`env` nullptr): text from the API must not read the server's environment, where the
+/// secrets are.
+[[nodiscard]] expected_or_diagnostics<integration_config>
+load_integration_text(const std::string& text, const std::string& name, const std::string& origin,
+                      env_lookup_fn env = nullptr);
+
 [[nodiscard]] std::string_view to_string(sync_policy x) noexcept;
 [[nodiscard]] std::string_view to_string(wal_recovery_mode x) noexcept;
 

@@ -114,11 +114,13 @@ TEST(open_loop, a_one_second_stall_shows_as_one_second_of_latency_for_requests_d
   const auto& before = stats.windows[0].accept;
   const auto& during = stats.windows[1].accept;
   const auto& after = stats.windows[2].accept;
-  EXPECT_LT(static_cast<double>(before.percentile(99)), 100 * ms) << "before the stall";
+  // Bounds outside the stall are loose: CI shares two cores with a compiler, and what matters is
+  // that they are far below the stall's second.
+  EXPECT_LT(static_cast<double>(before.percentile(99)), 300 * ms) << "before the stall";
   EXPECT_GE(static_cast<double>(during.percentile(99)), 900 * ms) << "due at the stall's start";
-  EXPECT_NEAR(static_cast<double>(during.percentile(50)), 500 * ms, 150 * ms)
+  EXPECT_NEAR(static_cast<double>(during.percentile(50)), 500 * ms, 250 * ms)
     << "due mid-stall: about half a second";
-  EXPECT_LT(static_cast<double>(after.percentile(99)), 100 * ms) << "after the stall";
+  EXPECT_LT(static_cast<double>(after.percentile(99)), 300 * ms) << "after the stall";
   // A closed-loop sender would have recorded only the 16 stalled requests in flight; here
   // every request due during the stall carries its wait.
   EXPECT_GE(during.count(), static_cast<uint64_t>(0.95 * rate));
