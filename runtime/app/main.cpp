@@ -71,6 +71,17 @@ int main(int argc, char** argv) {
   auto* repair_cmd =
     cli.add_subcommand("repair", "Salvage a damaged data directory (RocksDB repair)");
   repair_cmd->add_option("--data", repair_data, "Data directory")->required();
+  std::string archive_data;
+  std::string archive_before;
+  std::string archive_to;
+  auto* archive_cmd = cli.add_subcommand(
+    "archive", "Write finished runs older than --before to an NDJSON file, then remove them");
+  archive_cmd->add_option("--data", archive_data, "Data directory (of a stopped server)")
+    ->required();
+  archive_cmd->add_option("--before", archive_before, "90d, 12h, ... back from now, or RFC 3339")
+    ->required();
+  archive_cmd->add_option("--to", archive_to, "NDJSON file the runs are appended to")->required();
+  (void)archive_cmd;
   auto* loadtest_cmd =
     cli.add_subcommand("loadtest", "Drive a running Vigil at a target rate and check SLOs");
   vigil::loadtest::loadtest_options loadtest_opts;
@@ -101,6 +112,8 @@ int main(int argc, char** argv) {
     return run_backup(backup_data, backup_to);
   if (name == "restore")
     return run_restore(restore_from, restore_data, restore_force);
+  if (name == "archive")
+    return run_archive(archive_data, archive_before, archive_to);
   if (name == "repair")
     return run_repair(repair_data);
   if (name == "run")

@@ -2,8 +2,13 @@
 
 #include <iostream>
 
+#include "runtime/model/clock.hpp"
 #include "runtime/model/errc.hpp"
+#include "runtime/model/time.hpp"
 #include "storage/backup.hpp"
+#include "storage/database.hpp"
+#include "storage/retention.hpp"
+#include "storage/workflow_store.hpp"
 
 namespace vigil::app {
 
@@ -48,6 +53,37 @@ int run_repair(const std::string& data_dir) {
     return fail("repair", rep.error());
   std::cout << "repaired; what it kept:\n";
   print_report(*rep);
+  return 0;
+}
+
+int run_archive(const std::string& data_dir, const std::string& before, const std::string& file) {
+  model::timestamp cutoff;
+  if (auto at = model::parse_rfc3339(before)) {
+    cutoff = *at;
+  } else if (auto back = model::parse_duration(before); back && back->count() > 0) {
+    cutoff =
+      model::clock::system().now() - std::chrono::duration_cast<std::chrono::nanoseconds>(*back);
+  } else {
+    std::cerr << "vigil archive: --before: \"" << before
+              << "\" is neither a duration back from now (90d) nor an RFC 3339 time\n";
+    return 2;
+  }
+  if (file.empty()) {
+    std::cerr << "vigil archive: --to: a file name is required\n";
+    return 2;
+  }
+  auto db = storage::database::open({data_dir, model::wal_recovery_mode::point_in_time, false});
+  if (!db)
+    return fail("archive", db.error());
+  storage::workflow_store store{**db, model::sync_policy::always};
+  auto n = storage::archive_runs(store, cutoff, file);
+  store.close();
+  if (!n)
+    return fail("archive", n.error());
+  if (auto err = (*db)->mark_clean_shutdown())
+    return fail("archive", err);
+  std::cout << "archived " << *n << " finished runs created before "
+            << model::format_rfc3339(cutoff) << " to " << file << "\n";
   return 0;
 }
 

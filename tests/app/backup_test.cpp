@@ -129,3 +129,62 @@ TEST_F(backup_test, after_kill_9_a_new_server_takes_the_directory_over_and_resum
 
 } // namespace
 } // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST_F(backup_test, archive_writes_finished_runs_as_ndjson_then_removes_them) {
+  test::write_file(dir.file("runbooks/quick.yaml"), R"(name: quick
+triggers: [{type: alert, labels: {alertname: Quick}}]
+steps:
+  - {name: say, action: log, message: "quick {{ labels.instance }}"}
+)");
+  {
+    test::vigil_server server{dir.file("data"), dir.file("vigil.yaml")};
+    test::http_client client{server.port()};
+    for (int i = 0; i < 3; ++i)
+      ASSERT_EQ(
+        client
+          .post("/api/events", R"({"type":"alert","labels":{"alertname":"Quick","instance":"q)"
+                                 + std::to_string(i) + "\"}}")
+          .status,
+        202);
+    ASSERT_EQ(
+      client.post("/api/events", R"({"type":"alert","labels":{"alertname":"Note"}})").status, 202);
+    wait_for(client, "/api/workflows?status=completed", "\"count\":3");
+    wait_for(client, "/api/workflows?status=awaiting_gate", "\"count\":1");
+    ASSERT_EQ(server.stop(), 0);
+  }
+  // Bad input changes nothing.
+  test::child_process bad{{test::vigil_binary(), "archive", "--data", dir.file("data"), "--before",
+                           "yesterday", "--to", dir.file("runs.ndjson")},
+                          dir.file("bad-cmd")};
+  EXPECT_EQ(bad.wait(30s), 2);
+  EXPECT_NE(bad.stderr_text().find("--before"), std::string::npos) << bad.stderr_text();
+  EXPECT_FALSE(std::filesystem::exists(dir.file("runs.ndjson")));
+
+  // Everything created before a moment in the future: the three finished runs, not the parked one.
+  test::child_process archive{{test::vigil_binary(), "archive", "--data", dir.file("data"),
+                               "--before", "2200-01-01T00:00:00Z", "--to", dir.file("runs.ndjson")},
+                              dir.file("archive-cmd")};
+  ASSERT_EQ(archive.wait(60s), 0) << archive.stderr_text();
+  EXPECT_NE(archive.stdout_text().find("archived 3 finished runs"), std::string::npos)
+    << archive.stdout_text();
+  const auto lines = test::read_file(dir.file("runs.ndjson"));
+  std::size_t n = 0;
+  for (auto pos = lines.find('\n'); pos != std::string::npos; pos = lines.find('\n', pos + 1))
+    ++n;
+  EXPECT_EQ(n, 3U) << lines;
+  EXPECT_NE(lines.find(R"("runbook":"quick")"), std::string::npos) << lines;
+  EXPECT_EQ(lines.find(R"("runbook":"note")"), std::string::npos) << "a parked run stays";
+
+  test::vigil_server again{dir.file("data"), dir.file("vigil.yaml")};
+  test::http_client client{again.port()};
+  EXPECT_NE(client.get("/api/workflows?status=completed").body.find("\"count\":0"),
+            std::string::npos);
+  EXPECT_NE(client.get("/api/workflows?status=awaiting_gate").body.find("\"count\":1"),
+            std::string::npos);
+}
+
+} // namespace
+} // namespace vigil
