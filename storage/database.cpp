@@ -10,6 +10,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
 
 #include "runtime/model/errc.hpp"
 
@@ -126,12 +127,20 @@ caf::expected<std::unique_ptr<database>> database::open(const database_options& 
   for (std::size_t i = 0; i < column_count; ++i)
     self->handles_[i] = handles[i + 1];
 
-  if (auto err = self->check_format())
+  const auto target = opts.test_format_version != 0 ? opts.test_format_version : format_version;
+  const auto& steps = opts.test_format_version != 0 ? opts.test_migrations : format_migrations();
+  if (auto err = self->check_format(target, steps))
     return err;
   return self;
 }
 
-caf::error database::check_format() {
+const std::vector<format_migration>& format_migrations() {
+  static const std::vector<format_migration> steps;
+  return steps;
+}
+
+caf::error database::check_format(uint32_t current,
+                                  const std::vector<format_migration>& migrations) {
   auto* meta = handle(column::meta);
   std::string value;
   auto st = db_->Get(rocksdb::ReadOptions{}, meta,
@@ -140,19 +149,45 @@ caf::error database::check_format() {
   sync.sync = true;
   if (st.IsNotFound()) {
     // A fresh database: stamp it.
-    auto text = std::to_string(format_version);
+    auto text = std::to_string(current);
     st = db_->Put(sync, meta, rocksdb::Slice{format_key.data(), format_key.size()}, text);
     if (!st.ok())
       return to_error(st, "cannot write the format version");
   } else if (!st.ok()) {
     return to_error(st, "cannot read the format version");
   } else {
-    const auto stored = static_cast<uint32_t>(std::strtoul(value.c_str(), nullptr, 10));
-    if (stored > format_version)
+    auto stored = static_cast<uint32_t>(std::strtoul(value.c_str(), nullptr, 10));
+    if (stored > current)
       return make_error(errc::format_too_new, "the data in " + path_ + " has format version "
                                                 + value + ", newer than this Vigil understands ("
-                                                + std::to_string(format_version)
+                                                + std::to_string(current)
                                                 + "); run a newer Vigil or restore a backup");
+    // Older: one step at a time, each written with its new version in one synced batch.
+    const auto first = stored;
+    while (stored < current) {
+      const auto* step = static_cast<const format_migration*>(nullptr);
+      for (const auto& m : migrations)
+        if (m.from == stored)
+          step = &m;
+      if (step == nullptr)
+        return make_error(errc::format_too_new,
+                          "the data in " + path_ + " has format version " + std::to_string(stored)
+                            + ", which this Vigil cannot migrate; restore it with the Vigil that "
+                              "wrote it and back it up");
+      rocksdb::WriteBatch batch;
+      if (auto err = step->apply(*this, batch))
+        return make_error(code_of(err), "migrating " + path_ + " from format "
+                                          + std::to_string(stored) + " (" + step->what
+                                          + "): " + message_of(err));
+      const auto next = std::to_string(stored + 1);
+      batch.Put(meta, rocksdb::Slice{format_key.data(), format_key.size()}, next);
+      st = db_->Write(sync, &batch);
+      if (!st.ok())
+        return to_error(st, "cannot write the migration to format " + next);
+      ++stored;
+    }
+    if (first < current)
+      report_.migrated_from = first;
   }
   // The "running" flag is set while a process owns the database and removed on a clean
   // stop, so its presence at open means the last owner crashed.

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "storage/data_dir_lock.hpp"
 
 namespace rocksdb {
+class WriteBatch;
 class DB;
 class ColumnFamilyHandle;
 class Status;
@@ -40,12 +42,31 @@ inline constexpr std::size_t column_count = 7;
 /// On-disk format this binary writes. Bumped when a stored layout changes.
 inline constexpr uint32_t format_version = 1;
 
+class database;
+
+/// One step of an in-place format migration: rewrites what format `from` stored into format
+/// `from + 1` by adding to `batch`, which is written atomically together with the new version
+/// (so a crash leaves either the old format or the new one, and a second run finds nothing to
+/// do).
+struct format_migration {
+  uint32_t from = 0;
+  std::string what; ///< for the log and errors
+  std::function<caf::error(database& db, rocksdb::WriteBatch& batch)> apply;
+};
+
+/// The migrations this binary knows, oldest first (none yet: format 1 is the first).
+[[nodiscard]] const std::vector<format_migration>& format_migrations();
+
 /// How to open the database.
 struct database_options {
   std::string path;
   model::wal_recovery_mode wal_recovery = model::wal_recovery_mode::point_in_time;
   /// Create the directory and column families when missing.
   bool create = true;
+  /// Tests only: the format to migrate to and the steps to get there (0 / empty: this
+  /// binary's `format_version` and `format_migrations()`).
+  uint32_t test_format_version = 0;
+  std::vector<format_migration> test_migrations;
 };
 
 /// What `open` found about the previous run.
@@ -99,7 +120,8 @@ public:
 private:
   database(std::string path, data_dir_lock lock) : path_(std::move(path)), lock_(std::move(lock)) {}
 
-  [[nodiscard]] caf::error check_format();
+  [[nodiscard]] caf::error check_format(uint32_t current,
+                                        const std::vector<format_migration>& migrations);
 
   std::string path_;
   data_dir_lock lock_;

@@ -331,6 +331,11 @@ caf::expected<std::unique_ptr<application>> application::start(model::config cfg
     return std::move(db.error());
   p->db = std::move(*db);
   const auto& rep = p->db->report();
+  if (rep.migrated_from > 0)
+    app_log.warn("migrated the data directory's format in place",
+                 {{"from", std::to_string(rep.migrated_from)},
+                  {"to", std::to_string(storage::format_version)},
+                  {"path", c.storage.path}});
   if (rep.stale_lock_owner > 0)
     app_log.warn("took over the data directory lock of a process that died",
                  {{"pid", std::to_string(rep.stale_lock_owner)}, {"path", c.storage.path}});

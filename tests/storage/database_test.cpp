@@ -3,6 +3,7 @@
 #include <csignal>
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,6 +86,86 @@ TEST(database, newer_format_refuses_to_open) {
   ASSERT_FALSE(db);
   EXPECT_EQ(code_of(db.error()), errc::format_too_new);
   EXPECT_NE(message_of(db.error()).find("newer"), std::string::npos);
+}
+
+/// Two steps, 1 → 2 → 3, each leaving a mark and counting its runs in `calls`.
+std::vector<format_migration> two_steps(int& calls, bool second_fails = false) {
+  return {
+    {1, "add mark a",
+     [&calls](database& db, rocksdb::WriteBatch& batch) -> caf::error {
+       ++calls;
+       batch.Put(db.handle(column::meta), "mark_a", "1");
+       return caf::none;
+     }},
+    {2, "add mark b",
+     [&calls, second_fails](database& db, rocksdb::WriteBatch& batch) -> caf::error {
+       ++calls;
+       if (second_fails)
+         return make_error(errc::storage_error, "disk said no");
+       batch.Put(db.handle(column::meta), "mark_b", "1");
+       return caf::none;
+     }},
+  };
+}
+
+std::string meta_value(database& db, const std::string& key) {
+  std::string v;
+  auto st = db.db().Get(rocksdb::ReadOptions{}, db.handle(column::meta), key, &v);
+  return st.ok() ? v : "<absent>";
+}
+
+TEST(database, older_format_migrates_in_place_once_and_a_second_run_is_a_no_op) {
+  test::temp_dir dir;
+  { ASSERT_TRUE(database::open({dir.file("data")})); } // stamped with format 1
+  int calls = 0;
+  database_options opts{dir.file("data")};
+  opts.test_format_version = 3;
+  opts.test_migrations = two_steps(calls);
+  {
+    auto db = database::open(opts);
+    ASSERT_TRUE(db) << message_of(db.error());
+    EXPECT_EQ((*db)->report().migrated_from, 1U);
+    EXPECT_EQ(calls, 2);
+    EXPECT_EQ(meta_value(**db, "format_version"), "3");
+    EXPECT_EQ(meta_value(**db, "mark_a"), "1");
+    EXPECT_EQ(meta_value(**db, "mark_b"), "1");
+  }
+  auto again = database::open(opts);
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)->report().migrated_from, 0U);
+  EXPECT_EQ(calls, 2) << "nothing left to migrate";
+}
+
+TEST(database, a_failed_migration_step_keeps_the_steps_before_it_and_says_which) {
+  test::temp_dir dir;
+  { ASSERT_TRUE(database::open({dir.file("data")})); }
+  int calls = 0;
+  database_options opts{dir.file("data")};
+  opts.test_format_version = 3;
+  opts.test_migrations = two_steps(calls, true);
+  {
+    auto db = database::open(opts);
+    ASSERT_FALSE(db);
+    EXPECT_NE(message_of(db.error()).find("from format 2 (add mark b): disk said no"),
+              std::string::npos)
+      << message_of(db.error());
+  }
+  // Step one is in, with its version; step two never half-happened. A fixed binary goes on.
+  opts.test_migrations = two_steps(calls);
+  auto db = database::open(opts);
+  ASSERT_TRUE(db) << message_of(db.error());
+  EXPECT_EQ((*db)->report().migrated_from, 2U);
+  EXPECT_EQ(meta_value(**db, "mark_b"), "1");
+}
+
+TEST(database, a_format_without_a_migration_path_refuses_to_open) {
+  test::temp_dir dir;
+  { ASSERT_TRUE(database::open({dir.file("data")})); }
+  database_options opts{dir.file("data")};
+  opts.test_format_version = 2; // and no step from 1
+  auto db = database::open(opts);
+  ASSERT_FALSE(db);
+  EXPECT_NE(message_of(db.error()).find("cannot migrate"), std::string::npos);
 }
 
 } // namespace
