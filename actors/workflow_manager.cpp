@@ -189,6 +189,7 @@ bool wake(self_ptr self, const std::string& id) {
     return false;
   auto slot = std::move(it->second);
   st.hibernated.erase(it);
+  st.eng->stats.hibernated.fetch_sub(1, std::memory_order_relaxed);
   auto rec = st.eng->store->get(id);
   auto book = rec && st.eng->resolve_runbook ? st.eng->resolve_runbook(*rec) : nullptr;
   if (!rec || !book) {
@@ -477,7 +478,8 @@ caf::actor spawn_workflow_manager(caf::actor_system& sys, engine* eng) {
         auto slot = std::move(it->second);
         slot.actor = nullptr;
         st.active.erase(it);
-        st.hibernated.emplace(id, std::move(slot));
+        if (st.hibernated.emplace(id, std::move(slot)).second)
+          st.eng->stats.hibernated.fetch_add(1, std::memory_order_relaxed);
       },
       [=](schedule_atom, std::string& id, int64_t at, uint64_t token) {
         auto& st = self->state;
@@ -559,7 +561,8 @@ caf::actor spawn_workflow_manager(caf::actor_system& sys, engine* eng) {
             }
             if (wake_at != 0)
               st.timers.emplace(wake_at, std::make_pair(rec.id, uint64_t{0}));
-            st.hibernated.emplace(rec.id, std::move(slot));
+            if (st.hibernated.emplace(rec.id, std::move(slot)).second)
+              st.eng->stats.hibernated.fetch_add(1, std::memory_order_relaxed);
           } else {
             spawn_run(self, waiting_run{std::move(rec), std::move(book)});
           }

@@ -242,13 +242,36 @@ caf::expected<backup_report> restore_data_dir(const std::string& backup,
 }
 
 caf::expected<backup_report> repair_data_dir(const std::string& data_dir) {
-  auto lock = data_dir_lock::acquire(data_dir);
-  if (!lock)
-    return std::move(lock.error());
-  rocksdb::DBOptions opts;
-  auto st = rocksdb::RepairDB((fs::path{data_dir} / "db").string(), opts, descriptors());
-  if (!st.ok())
-    return database::to_error(st, "repair of " + data_dir + " failed");
+  // RocksDB's repair rebuilds from the table files: what is only in the write-ahead log can be
+  // lost. When the database still opens, flush it to tables first (nothing is lost then); when
+  // it does not, that is the damage repair is for.
+  if (auto db =
+        database::open({data_dir, model::wal_recovery_mode::tolerate_corrupted_tail, false})) {
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    for (std::size_t i = 0; i < column_count; ++i)
+      (void)(*db)->db().Flush(flush, (*db)->handle(static_cast<column>(i)));
+    (void)(*db)->mark_clean_shutdown();
+  }
+  {
+    auto lock = data_dir_lock::acquire(data_dir);
+    if (!lock)
+      return std::move(lock.error());
+    rocksdb::DBOptions opts;
+    auto st = rocksdb::RepairDB((fs::path{data_dir} / "db").string(), opts, descriptors());
+    if (!st.ok())
+      return database::to_error(st, "repair of " + data_dir + " failed");
+  }
+  {
+    // Repair keeps only column families that held data: open once to recreate the empty ones
+    // (an empty `dlq` is the normal case), and close cleanly.
+    auto db = database::open({data_dir});
+    if (!db)
+      return make_error(code_of(db.error()),
+                        "repaired, but the result does not open: " + message_of(db.error()));
+    if (auto err = (*db)->mark_clean_shutdown())
+      return err;
+  }
   return inspect_data_dir(data_dir);
 }
 

@@ -345,13 +345,18 @@ caf::expected<std::unique_ptr<application>> application::start(model::config cfg
                  : "opened the database; the last stop was NOT clean, recovering",
                {{"path", c.storage.path}});
 
-  if (auto err = p->start_pipeline())
+  if (auto err = p->start_pipeline()) {
+    application{std::move(p)}.stop(); // what did start stops in order (threads joined)
     return err;
+  }
   p->add_health_routes();
   p->server = std::make_unique<http::server>(c.server, p->routes, p->hooks());
   auto port = p->server->start();
-  if (!port)
-    return std::move(port.error());
+  if (!port) {
+    auto err = std::move(port.error());
+    application{std::move(p)}.stop();
+    return err;
+  }
   p->port = *port;
   p->figures->sources().server = &p->server->stats();
   p->ready.store(true);

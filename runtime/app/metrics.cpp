@@ -38,7 +38,6 @@ void http_figures::on_response(unsigned status, std::chrono::nanoseconds took) n
 
 namespace {
 
-constexpr auto sample_every = 10s;
 constexpr std::size_t samples_kept = 24 * 3600 / 10 + 1;
 constexpr std::size_t minutes_kept = 24 * 60;
 
@@ -186,7 +185,8 @@ metrics::counters metrics::read(std::chrono::steady_clock::time_point now) const
     c.completed = s.completed.load(std::memory_order_relaxed);
     c.failed = s.failed.load(std::memory_order_relaxed);
     c.cancelled = s.cancelled.load(std::memory_order_relaxed);
-    c.active = s.active.load(std::memory_order_relaxed);
+    c.active =
+      s.active.load(std::memory_order_relaxed) + s.hibernated.load(std::memory_order_relaxed);
     const auto d = src_.engine->probe.durations();
     c.duration_sum = d.sum;
     c.duration_count = d.count;
@@ -356,8 +356,13 @@ std::string metrics::prometheus_text() const {
         family_builder::counter(retries, static_cast<double>(n),
                                 {{"runbook", r.runbook}, {"step", step}});
     }
-    b.single_gauge("vigil_workflows_active", "Workflow runs in memory (running or parked).",
-                   static_cast<double>(s.active.load(std::memory_order_relaxed)));
+    b.single_gauge("vigil_workflows_active",
+                   "Workflow runs not finished: running, waiting, at a gate, paused.",
+                   static_cast<double>(s.active.load(std::memory_order_relaxed)
+                                       + s.hibernated.load(std::memory_order_relaxed)));
+    b.single_gauge("vigil_workflows_hibernated",
+                   "Parked runs kept on disk only, woken by their timer or a command.",
+                   static_cast<double>(s.hibernated.load(std::memory_order_relaxed)));
     b.single_gauge("vigil_workflows_pending", "Workflow runs waiting for a concurrency slot.",
                    static_cast<double>(s.pending.load(std::memory_order_relaxed)));
     b.single_counter("vigil_workflows_needs_human_total",

@@ -133,8 +133,7 @@ response diagnostics_answer(const model::diagnostics& errors) {
   for (const auto& d : errors)
     details.push_back({d.path, d.message, -1});
   const auto first = errors.empty() ? std::string{"invalid"} : errors.front().to_string();
-  return error_response(400, "invalid_body", "invalid integration settings: " + first,
-                        std::move(details));
+  return error_response(400, "invalid_body", "invalid integration settings: " + first, details);
 }
 
 } // namespace

@@ -1,5 +1,7 @@
 #include "runtime/http/workflow_routes.hpp"
 
+#include <algorithm>
+
 #include "actors/workflow_service.hpp"
 #include "runtime/http/body.hpp"
 #include "runtime/http/params.hpp"
@@ -43,6 +45,22 @@ void add_workflow_routes(router& r, actors::workflow_service& wf, const model::c
            if (auto err = q.error())
              return reply(std::move(*err));
            auto runs = wf.store().list(query);
+           if (runs && active_only) {
+             // Both states asked of the store, so that `limit` counts active runs only.
+             query.state = model::workflow_state::running;
+             runs = wf.store().list(query);
+             query.state = model::workflow_state::waiting;
+             auto waiting = wf.store().list(query);
+             if (!waiting)
+               runs = std::move(waiting.error());
+             else if (runs) {
+               runs->insert(runs->end(), waiting->begin(), waiting->end());
+               std::sort(runs->begin(), runs->end(),
+                         [](const auto& a, const auto& b) { return a.created_at > b.created_at; });
+               if (runs->size() > query.limit)
+                 runs->resize(query.limit);
+             }
+           }
            if (!runs)
              return reply(error_answer(runs.error()));
            model::json_writer w;
@@ -56,7 +74,9 @@ void add_workflow_routes(router& r, actors::workflow_service& wf, const model::c
              ++n;
            }
            w.end_array().field("count", static_cast<uint64_t>(n));
-           w.field("active_workflows", static_cast<int64_t>(wf.context().stats.active.load()));
+           w.field("active_workflows",
+                   static_cast<int64_t>(wf.context().stats.active.load()
+                                        + wf.context().stats.hibernated.load()));
            w.end_object();
            reply(json_response(std::move(w).str()));
          },

@@ -116,8 +116,10 @@ TEST(crash, kill_9_at_random_moments_loses_nothing_and_runs_nothing_twice) {
   for (int cycle = 0; cycle < cycles; ++cycle) {
     test::vigil_server server{dir.file("data"), dir.file("vigil.yaml")};
     std::atomic<bool> stop{false};
+    constexpr int drivers = 3;
     std::vector<std::thread> load;
-    for (int t = 0; t < 3; ++t)
+    load.reserve(drivers);
+    for (int t = 0; t < drivers; ++t)
       load.emplace_back(drive, server.port(), t, cycle, std::ref(acks), std::cref(stop));
     std::this_thread::sleep_for(std::chrono::milliseconds{50 + rng() % 400});
     server.kill(); // SIGKILL while requests, writes and steps are in flight

@@ -59,7 +59,7 @@ protected:
 
   /// Runs the generator; its exit code (or -1 on timeout).
   static int loadtest(const std::vector<std::string>& args, vigil::test::child_process** out) {
-    std::vector<std::string> argv{VIGIL_LOADTEST_CLI, "loadtest"};
+    std::vector<std::string> argv{vigil::test::vigil_binary(), "loadtest"};
     argv.insert(argv.end(), args.begin(), args.end());
     static int n = 0;
     auto* p = new vigil::test::child_process{argv, dir_->file("loadtest-" + std::to_string(++n))};

@@ -49,8 +49,10 @@ TEST(histogram, minus_gives_what_happened_between_two_snapshots) {
 
 TEST(histogram, concurrent_observers_lose_nothing) {
   atomic_histogram h{latency_buckets()};
+  constexpr int writers = 4;
   std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t)
+  threads.reserve(writers);
+  for (int t = 0; t < writers; ++t)
     threads.emplace_back([&h] {
       for (int i = 0; i < 10000; ++i)
         h.observe(0.001);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "runtime/model/errc.hpp"
+#include "storage/backup.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace vigil::storage {
@@ -166,6 +167,25 @@ TEST(database, a_format_without_a_migration_path_refuses_to_open) {
   auto db = database::open(opts);
   ASSERT_FALSE(db);
   EXPECT_NE(message_of(db.error()).find("cannot migrate"), std::string::npos);
+}
+
+TEST(database, repair_of_a_healthy_directory_keeps_everything_and_it_opens_again) {
+  test::temp_dir dir;
+  {
+    auto db = database::open({dir.file("data")});
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(
+      (*db)->db().Put(rocksdb::WriteOptions{}, (*db)->handle(column::events), "k", "v").ok());
+    ASSERT_FALSE((*db)->mark_clean_shutdown());
+  }
+  auto rep = repair_data_dir(dir.file("data"));
+  ASSERT_TRUE(rep) << message_of(rep.error()); // the empty families (dlq, ...) come back
+  EXPECT_EQ(rep->keys.at("events"), 1U);
+  auto db = database::open({dir.file("data")});
+  ASSERT_TRUE(db) << message_of(db.error());
+  std::string v;
+  EXPECT_TRUE((*db)->db().Get(rocksdb::ReadOptions{}, (*db)->handle(column::events), "k", &v).ok());
+  EXPECT_EQ(v, "v");
 }
 
 } // namespace
