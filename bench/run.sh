@@ -11,7 +11,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"; [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null || true' EXIT
 
 reps=${BENCH_REPS:-5}
-for suite in bench_parse bench_storage bench_queue bench_checkpoint bench_match bench_workflow; do
+for suite in bench_parse bench_storage bench_queue bench_checkpoint bench_match bench_template bench_breaker bench_workflow; do
   echo "== $suite"
   suite_reps=$reps
   # The workflow suite runs whole engines for seconds each: once is enough.
