@@ -75,16 +75,8 @@ void add_admin_routes(router& r, admin_operations& ops, const model::clock& clk)
            }
            w.field("status", errors.empty() ? "ok" : "rejected");
            w.field("runbooks", static_cast<uint64_t>(loaded));
-           w.key("errors").begin_array();
-           for (const auto& d : errors)
-             w.begin_object()
-               .field("file", d.file)
-               .field("line", static_cast<int64_t>(d.line))
-               .field("column", static_cast<int64_t>(d.column))
-               .field("path", d.path)
-               .field("message", d.message)
-               .end_object();
-           w.end_array().end_object();
+           write_diagnostics(w, "errors", errors);
+           w.end_object();
            // A reload that fails validation keeps the previous set: 422, with every error.
            reply(json_response(std::move(w).str(), errors.empty() ? 200 : 422));
          },

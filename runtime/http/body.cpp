@@ -40,6 +40,20 @@ unsigned status_of(errc code) noexcept {
   }
 }
 
+void write_diagnostics(model::json_writer& w, std::string_view key,
+                       const model::diagnostics& errors) {
+  w.key(key).begin_array();
+  for (const auto& d : errors)
+    w.begin_object()
+      .field("file", d.file)
+      .field("line", static_cast<int64_t>(d.line))
+      .field("column", static_cast<int64_t>(d.column))
+      .field("path", d.path)
+      .field("message", d.message)
+      .end_object();
+  w.end_array();
+}
+
 response error_answer(const caf::error& err) {
   const auto code = code_of(err);
   return error_response(status_of(code), to_string_view(code), message_of(err));

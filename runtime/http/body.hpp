@@ -12,7 +12,9 @@
 #include <caf/error.hpp>
 
 #include "runtime/http/types.hpp"
+#include "runtime/model/diagnostic.hpp"
 #include "runtime/model/errc.hpp"
+#include "runtime/model/json_writer.hpp"
 
 namespace vigil::http {
 
@@ -23,6 +25,10 @@ namespace vigil::http {
 
 /// The HTTP status for a Vigil error code (400, 401, 403, 404, 409, 413, 415, 429, 503, 500).
 [[nodiscard]] unsigned status_of(errc code) noexcept;
+
+/// Writes `errors` as a JSON array of `{file, line, column, path, message}` under `key`.
+void write_diagnostics(model::json_writer& w, std::string_view key,
+                       const model::diagnostics& errors);
 
 /// The JSON error answer for a Vigil error.
 [[nodiscard]] response error_answer(const caf::error& err);

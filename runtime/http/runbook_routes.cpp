@@ -61,17 +61,8 @@ response validation_answer(const model::expected_or_diagnostics<runbook::runbook
   if (loaded.ok())
     w.field("runbook", loaded.value().name)
       .field("steps", static_cast<uint64_t>(loaded.value().steps.size()));
-  w.key("errors").begin_array();
-  if (!loaded.ok())
-    for (const auto& d : loaded.errors())
-      w.begin_object()
-        .field("file", d.file)
-        .field("line", static_cast<int64_t>(d.line))
-        .field("column", static_cast<int64_t>(d.column))
-        .field("path", d.path)
-        .field("message", d.message)
-        .end_object();
-  w.end_array().end_object();
+  write_diagnostics(w, "errors", loaded.ok() ? model::diagnostics{} : loaded.errors());
+  w.end_object();
   return json_response(std::move(w).str());
 }
 

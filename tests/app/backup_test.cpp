@@ -15,19 +15,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string wait_for(test::http_client& client, const std::string& path,
-                     const std::string& needle) {
-  std::string body;
-  for (int i = 0; i < 500; ++i) {
-    body = client.get(path).body;
-    if (body.find(needle) != std::string::npos)
-      return body;
-    std::this_thread::sleep_for(20ms);
-  }
-  ADD_FAILURE() << "timed out waiting for " << needle << " in " << path << ": " << body;
-  return body;
-}
-
 /// The list bodies without what differs between two servers (uptime, "active" counts).
 std::string events_of(test::http_client& client) {
   return client.get("/api/events?limit=1000").body;
@@ -59,7 +46,7 @@ TEST_F(backup_test, backup_of_a_running_server_restores_to_the_same_events_and_r
                                        + std::to_string(i) + "\"}}")
                 .status,
               202);
-  wait_for(client, "/api/workflows", R"("status":"awaiting_gate")");
+  test::wait_for_body(client, "/api/workflows", R"("status":"awaiting_gate")");
   for (int i = 0; i < 100; ++i) {
     if (client.get("/api/workflows?status=awaiting_gate").body.find("\"count\":5")
         != std::string::npos)
@@ -95,7 +82,8 @@ TEST_F(backup_test, backup_of_a_running_server_restores_to_the_same_events_and_r
   test::vigil_server second{dir.file("restored"), dir.file("vigil.yaml")};
   test::http_client other{second.port()};
   EXPECT_EQ(events_of(other), events_before);
-  auto runs_after = wait_for(other, "/api/workflows?status=awaiting_gate", "\"count\":5");
+  auto runs_after =
+    test::wait_for_body(other, "/api/workflows?status=awaiting_gate", "\"count\":5");
   // The same runs, the same states (parked at their gates).
   for (const auto* field : {R"("runbook":"note")", R"("status":"awaiting_gate")"})
     EXPECT_NE(runs_after.find(field), std::string::npos);
@@ -112,7 +100,7 @@ TEST_F(backup_test, after_kill_9_a_new_server_takes_the_directory_over_and_resum
       client.post("/api/events", R"({"type":"alert","labels":{"alertname":"Note","instance":"x"}})")
         .status,
       202);
-    auto runs = wait_for(client, "/api/workflows", R"("status":"awaiting_gate")");
+    auto runs = test::wait_for_body(client, "/api/workflows", R"("status":"awaiting_gate")");
     const auto pos = runs.find(R"("id":")") + 6;
     id = runs.substr(pos, runs.find('"', pos) - pos);
     first.kill();
@@ -124,7 +112,7 @@ TEST_F(backup_test, after_kill_9_a_new_server_takes_the_directory_over_and_resum
   test::http_client client{second.port()};
   auto r = client.post("/api/workflows/" + id + "/gates/hold/approve", R"({"by":"ops"})");
   EXPECT_EQ(r.status, 200) << r.body;
-  wait_for(client, "/api/workflows/" + id, R"("status":"completed")");
+  test::wait_for_body(client, "/api/workflows/" + id, R"("status":"completed")");
 }
 
 } // namespace
@@ -151,8 +139,8 @@ steps:
         202);
     ASSERT_EQ(
       client.post("/api/events", R"({"type":"alert","labels":{"alertname":"Note"}})").status, 202);
-    wait_for(client, "/api/workflows?status=completed", "\"count\":3");
-    wait_for(client, "/api/workflows?status=awaiting_gate", "\"count\":1");
+    test::wait_for_body(client, "/api/workflows?status=completed", "\"count\":3");
+    test::wait_for_body(client, "/api/workflows?status=awaiting_gate", "\"count\":1");
     ASSERT_EQ(server.stop(), 0);
   }
   // Bad input changes nothing.

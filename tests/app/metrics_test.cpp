@@ -17,20 +17,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-/// Polls `GET path` until the body contains `needle` (bounded: processing is asynchronous).
-std::string wait_for(test::http_client& client, const std::string& path,
-                     const std::string& needle) {
-  std::string body;
-  for (int i = 0; i < 500; ++i) {
-    body = client.get(path).body;
-    if (body.find(needle) != std::string::npos)
-      return body;
-    std::this_thread::sleep_for(20ms);
-  }
-  ADD_FAILURE() << "timed out waiting for " << needle << " in " << path << ": " << body;
-  return body;
-}
-
 /// The value of the sample line that starts with `series ` (-1 when absent).
 double sample(const std::string& exposition, const std::string& series) {
   const auto at = exposition.find("\n" + series + " ");
@@ -88,9 +74,9 @@ TEST_F(metrics_test, exposition_passes_promtool_and_counts_the_traffic) {
   ASSERT_EQ(
     client.post("/api/events", R"({"type":"alert","labels":{"alertname":"Broken"}})").status, 202);
   ASSERT_EQ(client.post("/api/events", R"({"type":"nope"})").status, 400);
-  wait_for(client, "/api/workflows?runbook=always-fails", R"("status":"failed")");
-  wait_for(client, "/metrics",
-           R"(vigil_workflows_finished_total{runbook="cpu-high",status="completed"} 3)");
+  test::wait_for_body(client, "/api/workflows?runbook=always-fails", R"("status":"failed")");
+  test::wait_for_body(client, "/metrics",
+                      R"(vigil_workflows_finished_total{runbook="cpu-high",status="completed"} 3)");
 
   const auto text = client.get("/metrics");
   ASSERT_EQ(text.status, 200);
@@ -127,8 +113,8 @@ TEST_F(metrics_test, json_summary_history_and_runbook_performance) {
     client.post("/api/events", R"({"type":"alert","labels":{"alertname":"HighCPU"}})").status, 202);
   ASSERT_EQ(
     client.post("/api/events", R"({"type":"alert","labels":{"alertname":"Broken"}})").status, 202);
-  wait_for(client, "/api/workflows?runbook=always-fails", R"("status":"failed")");
-  wait_for(client, "/api/workflows?runbook=cpu-high", R"("status":"completed")");
+  test::wait_for_body(client, "/api/workflows?runbook=always-fails", R"("status":"failed")");
+  test::wait_for_body(client, "/api/workflows?runbook=cpu-high", R"("status":"completed")");
 
   const auto s = client.get("/api/metrics");
   ASSERT_EQ(s.status, 200);

@@ -14,20 +14,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-/// Polls `GET path` until the body contains `needle` (bounded: the run is asynchronous).
-std::string wait_for(test::http_client& client, const std::string& path,
-                     const std::string& needle) {
-  std::string body;
-  for (int i = 0; i < 500; ++i) {
-    body = client.get(path).body;
-    if (body.find(needle) != std::string::npos)
-      return body;
-    std::this_thread::sleep_for(20ms);
-  }
-  ADD_FAILURE() << "timed out waiting for " << needle << " in " << path << ": " << body;
-  return body;
-}
-
 std::size_t count(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
   for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1))
@@ -62,7 +48,8 @@ steps:
     R"({"type":"alert","labels":{"alertname":"DiskFull","instance":"x; touch )" + pwned + R"("}})";
   auto r = client.post("/api/events", alert);
   ASSERT_EQ(r.status, 202) << r.body;
-  auto runs = wait_for(client, "/api/workflows?runbook=disk-full", R"("status":"completed")");
+  auto runs =
+    test::wait_for_body(client, "/api/workflows?runbook=disk-full", R"("status":"completed")");
   EXPECT_EQ(count(runs, R"("id":"wf-)"), 1U) << runs;
   EXPECT_EQ(test::read_file(marks), "x; touch " + pwned + "\n");
   EXPECT_FALSE(std::filesystem::exists(pwned)) << "a label value ran as a command";
@@ -89,7 +76,7 @@ steps:
     R"({"type":"alert","status":"resolved","labels":{"alertname":"DiskFull","instance":"x; touch )"
       + pwned + R"("}})");
   ASSERT_EQ(r.status, 202);
-  wait_for(client, "/api/events?state=dispatched", R"("status":"resolved")");
+  test::wait_for_body(client, "/api/events?state=dispatched", R"("status":"resolved")");
   EXPECT_EQ(count(client.get("/api/workflows").body, R"("id":"wf-)"), 1U);
   EXPECT_EQ(test::read_file(marks), "x; touch " + pwned + "\n");
 

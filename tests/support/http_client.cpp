@@ -1,5 +1,8 @@
 #include "tests/support/http_client.hpp"
 
+#include <gtest/gtest.h>
+#include <thread>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -134,6 +137,18 @@ int connect_raw(uint16_t port) {
     return -1;
   }
   return fd;
+}
+
+std::string wait_for_body(http_client& client, const std::string& path, const std::string& needle) {
+  std::string body;
+  for (int i = 0; i < 500; ++i) {
+    body = client.get(path).body;
+    if (body.find(needle) != std::string::npos)
+      return body;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  ADD_FAILURE() << "timed out waiting for " << needle << " in " << path << ": " << body;
+  return body;
 }
 
 } // namespace vigil::test

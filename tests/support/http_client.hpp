@@ -44,6 +44,11 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
+/// Polls `GET path` every 20 ms, for up to 10 s, until the body contains `needle` (what a test
+/// waits for is asynchronous); returns the last body, and records a test failure when the
+/// needle never came.
+std::string wait_for_body(http_client& client, const std::string& path, const std::string& needle);
+
 /// Opens a raw TCP connection to 127.0.0.1:port and returns its file descriptor (-1 on failure),
 /// for tests that misbehave on purpose (slow clients, partial headers).
 int connect_raw(uint16_t port);
