@@ -90,6 +90,12 @@ TEST_F(live_fixture, a_dead_service_gets_threshold_calls_then_only_probes_after_
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->ok()) << r->error;
   EXPECT_GE(server.requests().back().at - opened_at, 300ms);
+  // The answer reaches the caller before the breaker actor has taken the outcome in (health is a
+  // snapshot it publishes after): wait for it, bounded.
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (service->health("svc")->state != actors::breaker_state::closed
+         && std::chrono::steady_clock::now() < deadline)
+    self->receive(caf::after(5ms) >> [] {});
   EXPECT_EQ(service->health("svc")->state, actors::breaker_state::closed);
 }
 
