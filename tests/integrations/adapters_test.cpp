@@ -165,8 +165,8 @@ TEST_F(live_fixture, slack_posts_text_and_blocks_to_the_webhook_and_hides_it) {
 }
 
 TEST_F(live_fixture, alertmanager_silence_sends_equal_matchers_and_returns_the_id) {
-  model::manual_clock clk{may_first};
-  start({integration("alertmanager", "alertmanager")}, clk);
+  manual.set(may_first);
+  start({integration("alertmanager", "alertmanager")}, manual);
   server.push(scripted_response::json(200, R"({"silenceID":"7f3c1e2a-silence"})"));
   auto r = call("alertmanager", "alertmanager_silence",
                 R"({"labels":{"alertname":"HighCPU","instance":"web-1"},"duration":"2h",)"

@@ -15,6 +15,7 @@
 
 #include "actors/integrations/integration_service.hpp"
 #include "actors/system_config.hpp"
+#include "runtime/model/clock.hpp"
 #include "tests/support/scripted_http_server.hpp"
 
 namespace vigil::test {
@@ -89,6 +90,9 @@ public:
   }
 
   scripted_http_server server;
+  /// For tests that fix the time; declared before the actor system so that it outlives every
+  /// actor that reads it.
+  model::manual_clock manual;
   actors::system_config sys_config;
   caf::actor_system sys;
   caf::scoped_actor self;
