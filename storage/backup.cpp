@@ -9,10 +9,8 @@
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
 #include "runtime/model/errc.hpp"
+#include "runtime/model/hash.hpp"
 #include "storage/data_dir_lock.hpp"
 #include "storage/database.hpp"
 
@@ -57,8 +55,7 @@ bool empty_or_missing(const std::string& dir) {
 /// Walks every family of `db` (handles[1..]) in key order, calling `f(family, key, value)`.
 template <class F>
 caf::error walk(raw_db& db, backup_report& rep, F f) {
-  XXH3_state_t* state = XXH3_createState();
-  XXH3_64bits_reset(state);
+  model::xxh3_64_stream hasher;
   for (std::size_t i = 0; i < column_count; ++i) {
     const std::string family{to_string(static_cast<column>(i))};
     std::unique_ptr<rocksdb::Iterator> it{
@@ -67,24 +64,19 @@ caf::error walk(raw_db& db, backup_report& rep, F f) {
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const auto k = it->key();
       const auto v = it->value();
-      XXH3_64bits_update(state, family.data(), family.size());
-      XXH3_64bits_update(state, k.data(), k.size());
-      XXH3_64bits_update(state, v.data(), v.size());
+      hasher.update(family);
+      hasher.update(k.ToStringView());
+      hasher.update(v.ToStringView());
       rep.bytes += k.size() + v.size();
       ++n;
-      if (auto err = f(i, k, v)) {
-        XXH3_freeState(state);
+      if (auto err = f(i, k, v))
         return err;
-      }
     }
-    if (!it->status().ok()) {
-      XXH3_freeState(state);
+    if (!it->status().ok())
       return database::to_error(it->status(), "cannot read family " + family);
-    }
     rep.keys[family] = n;
   }
-  rep.digest = XXH3_64bits_digest(state);
-  XXH3_freeState(state);
+  rep.digest = hasher.digest();
   return caf::none;
 }
 

@@ -1,9 +1,7 @@
 #include "storage/event_codec.hpp"
 
+#include "runtime/model/hash.hpp"
 #include "storage/codec.hpp"
-
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 namespace vigil::storage {
 
@@ -120,13 +118,13 @@ std::string dedup_key(const model::event& e) {
       enc.f64(e.value.value_or(0));
     }
   }
-  const XXH128_hash_t h = XXH3_128bits(identity.data(), identity.size());
+  const model::hash128 h = model::xxh3_128(identity);
   std::string key(17, '\0');
   key[0] = kind;
   encoder out{key};
   key.resize(1);
-  out.fixed64(h.high64);
-  out.fixed64(h.low64);
+  out.fixed64(h.high);
+  out.fixed64(h.low);
   return key;
 }
 

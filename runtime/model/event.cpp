@@ -4,8 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
+#include "runtime/model/hash.hpp"
 
 namespace vigil::model {
 
@@ -26,7 +25,7 @@ uint64_t fingerprint_of(const label_set& labels) noexcept {
   // {"a":"bc"} (0xff never occurs in UTF-8). A set built in key order already holds exactly
   // these bytes, so the common case hashes in place.
   const auto bytes = labels.canonical_bytes();
-  return XXH3_64bits(bytes.data(), bytes.size());
+  return xxh3_64(bytes);
 }
 
 std::string fingerprint_hex(uint64_t fingerprint) {
