@@ -1,11 +1,17 @@
 #include "storage/database.hpp"
 
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <vector>
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
@@ -13,10 +19,63 @@
 #include <rocksdb/write_batch.h>
 
 #include "runtime/model/errc.hpp"
+#include "runtime/model/logger.hpp"
 
 namespace vigil::storage {
 
 namespace {
+
+constexpr vigil::log::logger rocksdb_log{"rocksdb"};
+
+/// RocksDB's own log lines of level warn and above, into Vigil's log. RocksDB's default LOG
+/// file lives in the data directory: on a full disk its writer fails, and the next line logged
+/// about that failure hits an assertion in Debian's build (which keeps asserts on) and aborts
+/// the process. Vigil's log goes to stderr, never to the data directory.
+class forwarding_logger : public rocksdb::Logger {
+public:
+  forwarding_logger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel())
+      return;
+    char line[1024];
+    std::vsnprintf(line, sizeof(line), format, ap);
+    if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL)
+      rocksdb_log.error(line);
+    else
+      rocksdb_log.warn(line);
+  }
+};
+
+/// Keeps RocksDB from recovering by itself from a background error: in Debian's 7.8 build, the
+/// recovery after a WAL write that ran out of space syncs the failed WAL writer and aborts on an
+/// assertion. Vigil refuses writes before the disk is full instead (`min_free_bytes`).
+class no_auto_recovery : public rocksdb::EventListener {
+public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status error,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+    rocksdb_log.error("RocksDB stopped on a background error; writes are refused until Vigil "
+                      "restarts",
+                      {{"error", error.ToString()}});
+  }
+};
+
+int64_t steady_nanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+std::string mebibytes(uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return buf;
+}
 
 constexpr std::string_view format_key = "format_version";
 constexpr std::string_view running_key = "running";
@@ -95,6 +154,7 @@ caf::expected<std::unique_ptr<database>> database::open(const database_options& 
   if (!lock)
     return std::move(lock.error());
   std::unique_ptr<database> self{new database(opts.path, std::move(*lock))};
+  self->min_free_bytes_ = opts.min_free_bytes;
   self->report_.stale_lock_owner = self->lock_.stale_owner();
 
   const auto db_dir = (std::filesystem::path{opts.path} / "db").string();
@@ -106,11 +166,11 @@ caf::expected<std::unique_ptr<database>> database::open(const database_options& 
   db_opts.wal_recovery_mode = to_rocksdb(opts.wal_recovery);
   db_opts.max_background_jobs = 2;
   db_opts.bytes_per_sync = 1 << 20;
-  db_opts.keep_log_file_num = 5;
   db_opts.max_total_wal_size = 256 << 20;
   db_opts.enable_pipelined_write = false;
-
   db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_opts.info_log = std::make_shared<forwarding_logger>();
+  db_opts.listeners.push_back(std::make_shared<no_auto_recovery>());
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions{});
@@ -145,14 +205,12 @@ caf::error database::check_format(uint32_t current,
   std::string value;
   auto st = db_->Get(rocksdb::ReadOptions{}, meta,
                      rocksdb::Slice{format_key.data(), format_key.size()}, &value);
-  rocksdb::WriteOptions sync;
-  sync.sync = true;
   if (st.IsNotFound()) {
     // A fresh database: stamp it.
-    auto text = std::to_string(current);
-    st = db_->Put(sync, meta, rocksdb::Slice{format_key.data(), format_key.size()}, text);
-    if (!st.ok())
-      return to_error(st, "cannot write the format version");
+    rocksdb::WriteBatch batch;
+    batch.Put(meta, rocksdb::Slice{format_key.data(), format_key.size()}, std::to_string(current));
+    if (auto err = write(batch, true, "cannot write the format version"))
+      return err;
   } else if (!st.ok()) {
     return to_error(st, "cannot read the format version");
   } else {
@@ -181,9 +239,8 @@ caf::error database::check_format(uint32_t current,
                                           + "): " + message_of(err));
       const auto next = std::to_string(stored + 1);
       batch.Put(meta, rocksdb::Slice{format_key.data(), format_key.size()}, next);
-      st = db_->Write(sync, &batch);
-      if (!st.ok())
-        return to_error(st, "cannot write the migration to format " + next);
+      if (auto err = write(batch, true, "cannot write the migration to format " + next))
+        return err;
       ++stored;
     }
     if (first < current)
@@ -194,21 +251,89 @@ caf::error database::check_format(uint32_t current,
   st = db_->Get(rocksdb::ReadOptions{}, meta,
                 rocksdb::Slice{running_key.data(), running_key.size()}, &value);
   report_.clean_shutdown = st.IsNotFound() && !report_.created;
-  st = db_->Put(sync, meta, rocksdb::Slice{running_key.data(), running_key.size()},
-                std::to_string(::getpid()));
-  if (!st.ok())
-    return to_error(st, "cannot write the running marker");
-  return caf::none;
+  rocksdb::WriteBatch batch;
+  batch.Put(meta, rocksdb::Slice{running_key.data(), running_key.size()},
+            std::to_string(::getpid()));
+  return write(batch, true, "cannot write the running marker");
 }
 
 caf::error database::mark_clean_shutdown() {
-  rocksdb::WriteOptions sync;
-  sync.sync = true;
-  auto st =
-    db_->Delete(sync, handle(column::meta), rocksdb::Slice{running_key.data(), running_key.size()});
-  if (!st.ok())
-    return to_error(st, "cannot write the clean-shutdown marker");
-  return caf::none;
+  rocksdb::WriteBatch batch;
+  batch.Delete(handle(column::meta), rocksdb::Slice{running_key.data(), running_key.size()});
+  return write(batch, true, "cannot write the clean-shutdown marker");
+}
+
+// -- writing ---------------------------------------------------------------------
+
+std::string_view to_string(storage_health::condition c) noexcept {
+  switch (c) {
+    case storage_health::condition::ok:
+      return "ok";
+    case storage_health::condition::low_space:
+      return "low_space";
+    case storage_health::condition::failed:
+      return "failed";
+  }
+  return "ok";
+}
+
+uint64_t database::free_bytes() const {
+  const auto now = steady_nanos();
+  const auto last = space_checked_ns_.load(std::memory_order_relaxed);
+  if (last != 0 && now - last < 100'000'000)
+    return free_bytes_.load(std::memory_order_relaxed);
+  struct statvfs fs {};
+  if (::statvfs(path_.c_str(), &fs) == 0) {
+    // f_bavail: what an unprivileged writer may still use (root's reserve is not ours).
+    free_bytes_.store(static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize, std::memory_order_relaxed);
+  }
+  space_checked_ns_.store(now, std::memory_order_relaxed);
+  return free_bytes_.load(std::memory_order_relaxed);
+}
+
+void database::mark_failed(std::string reason) {
+  std::lock_guard<std::mutex> guard{failure_mtx_};
+  if (failed_.load())
+    return;
+  failure_ = std::move(reason);
+  failed_.store(true);
+}
+
+storage_health database::health() const {
+  storage_health h;
+  h.free_bytes = free_bytes();
+  if (failed_.load()) {
+    std::lock_guard<std::mutex> guard{failure_mtx_};
+    h.state = storage_health::condition::failed;
+    h.message = "RocksDB stopped after a failed write (" + failure_
+                + "); writes are refused: make room on the disk of " + path_
+                + " and restart Vigil (nothing acknowledged is lost)";
+  } else if (min_free_bytes_ > 0 && h.free_bytes < min_free_bytes_) {
+    h.state = storage_health::condition::low_space;
+    h.message = "the disk of " + path_ + " has " + mebibytes(h.free_bytes)
+                + " free, less than storage.min_free_bytes (" + mebibytes(min_free_bytes_)
+                + "); writes wait and resume by themselves when there is room";
+  }
+  return h;
+}
+
+caf::error database::write(rocksdb::WriteBatch& batch, bool sync, std::string_view what) {
+  if (failed_.load() || (min_free_bytes_ > 0 && free_bytes() < min_free_bytes_)) {
+    auto h = health();
+    if (h.state != storage_health::condition::ok)
+      return make_error(errc::unavailable, std::string{what} + ": " + h.message);
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  const auto st = db_->Write(wo, &batch);
+  if (st.ok())
+    return caf::none;
+  if (st.IsNoSpace() || st.IsIOError()) {
+    // RocksDB stops taking writes after a failed WAL or flush write (a "hard" error).
+    mark_failed(st.ToString());
+    return make_error(errc::unavailable, std::string{what} + ": " + st.ToString());
+  }
+  return to_error(st, what);
 }
 
 namespace {
@@ -217,13 +342,10 @@ constexpr std::string_view setting_prefix = "setting/";
 } // namespace
 
 caf::error database::put_setting(std::string_view key, std::string_view value) {
-  rocksdb::WriteOptions sync;
-  sync.sync = true;
   const auto k = std::string{setting_prefix} + std::string{key};
-  auto st = db_->Put(sync, handle(column::meta), k, rocksdb::Slice{value.data(), value.size()});
-  if (!st.ok())
-    return to_error(st, "cannot store the setting " + std::string{key});
-  return caf::none;
+  rocksdb::WriteBatch batch;
+  batch.Put(handle(column::meta), k, rocksdb::Slice{value.data(), value.size()});
+  return write(batch, true, "cannot store the setting " + std::string{key});
 }
 
 caf::expected<std::vector<std::pair<std::string, std::string>>>

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -63,6 +65,9 @@ struct database_options {
   model::wal_recovery_mode wal_recovery = model::wal_recovery_mode::point_in_time;
   /// Create the directory and column families when missing.
   bool create = true;
+  /// Writes are refused while the filesystem has less free space than this (0: never);
+  /// `storage.min_free_bytes` of the config.
+  uint64_t min_free_bytes = 0;
   /// Tests only: the format to migrate to and the steps to get there (0 / empty: this
   /// binary's `format_version` and `format_migrations()`).
   uint32_t test_format_version = 0;
@@ -76,6 +81,21 @@ struct open_report {
   pid_t stale_lock_owner = 0;  ///< PID of a dead previous owner whose lock was taken over
   uint32_t migrated_from = 0;  ///< older format migrated in place (0: none)
 };
+
+/// Whether the database takes writes, as its writers last saw it (`/api/health`).
+struct storage_health {
+  enum class condition : uint8_t {
+    ok,        ///< writes go through
+    low_space, ///< refused until the filesystem has `min_free_bytes` free again (by itself)
+    failed,    ///< RocksDB stopped after a failed write; a restart is needed
+  };
+  condition state = condition::ok;
+  std::string message;     ///< why writes are refused (empty when ok)
+  uint64_t free_bytes = 0; ///< free space of the data directory's filesystem, last look
+};
+
+/// Name of a storage condition: `ok`, `low_space`, `failed`.
+[[nodiscard]] std::string_view to_string(storage_health::condition c) noexcept;
 
 /// An open Vigil database: the directory lock plus RocksDB with its column families.
 /// Thread-safe for concurrent reads and writes (RocksDB's guarantees); opening and
@@ -100,6 +120,19 @@ public:
   [[nodiscard]] const open_report& report() const noexcept { return report_; }
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
+  // -- writing -----------------------------------------------------------------
+
+  /// Writes `batch` atomically, with fsync when `sync`; `what` names the write in errors.
+  /// Every write of Vigil goes through here. Refuses with `unavailable` (nothing written)
+  /// while the filesystem has less than `min_free_bytes` free, so that RocksDB never meets a
+  /// full disk (its recovery from a failed WAL write aborts the process in Debian's build), and
+  /// after RocksDB stopped on a write error. Thread-safe.
+  [[nodiscard]] caf::error write(rocksdb::WriteBatch& batch, bool sync, std::string_view what);
+
+  /// Whether writes go through now, and why not. Thread-safe; looks at the free space at most
+  /// every 100 ms.
+  [[nodiscard]] storage_health health() const;
+
   // -- lifecycle ---------------------------------------------------------------
 
   /// Records that this process is stopping cleanly (written to `meta`, synced).
@@ -123,7 +156,19 @@ private:
   [[nodiscard]] caf::error check_format(uint32_t current,
                                         const std::vector<format_migration>& migrations);
 
+  /// Free bytes of the data directory's filesystem, looked up at most every 100 ms.
+  [[nodiscard]] uint64_t free_bytes() const;
+
+  /// Remembers that RocksDB stopped on a failed write (`reason`).
+  void mark_failed(std::string reason);
+
   std::string path_;
+  uint64_t min_free_bytes_ = 0;
+  mutable std::atomic<int64_t> space_checked_ns_{0}; ///< steady clock of the last statvfs
+  mutable std::atomic<uint64_t> free_bytes_{0};
+  std::atomic<bool> failed_{false};
+  mutable std::mutex failure_mtx_;
+  std::string failure_; ///< guarded by failure_mtx_
   data_dir_lock lock_;
   rocksdb::DB* db_ = nullptr;
   std::array<rocksdb::ColumnFamilyHandle*, column_count> handles_{};

@@ -262,11 +262,8 @@ void event_log::commit(std::vector<pending>& group) {
 
   // 3. One write for the whole group.
   if (batch.Count() > 0) {
-    rocksdb::WriteOptions wo;
-    wo.sync = sync_ != model::sync_policy::none;
-    auto st = db.Write(wo, &batch);
-    if (!st.ok()) {
-      auto err = database::to_error(st, "cannot append to the event log");
+    if (auto err =
+          db_.write(batch, sync_ != model::sync_policy::none, "cannot append to the event log")) {
       for (auto& r : results) {
         if (!r.error) {
           r = append_result{};
@@ -302,10 +299,7 @@ caf::error event_log::set_state(const std::vector<uint64_t>& seqs, event_state s
   const char s = static_cast<char>(state);
   for (auto seq : seqs)
     batch.Put(db_.handle(column::event_state), seq_key(seq), rocksdb::Slice{&s, 1});
-  auto st = db_.db().Write(rocksdb::WriteOptions{}, &batch);
-  if (!st.ok())
-    return database::to_error(st, "cannot record event states");
-  return caf::none;
+  return db_.write(batch, false, "cannot record event states");
 }
 
 caf::expected<uint32_t> event_log::record_failure(uint64_t seq) {
@@ -323,9 +317,10 @@ caf::expected<uint32_t> event_log::record_failure(uint64_t seq) {
   ++attempts;
   std::string value(1, static_cast<char>(event_state::accepted));
   encoder{value}.varint(attempts);
-  st = db_.db().Put(rocksdb::WriteOptions{}, db_.handle(column::event_state), key, value);
-  if (!st.ok())
-    return database::to_error(st, "cannot record a failed attempt");
+  rocksdb::WriteBatch batch;
+  batch.Put(db_.handle(column::event_state), key, value);
+  if (auto err = db_.write(batch, false, "cannot record a failed attempt"))
+    return err;
   return attempts;
 }
 
@@ -341,10 +336,7 @@ caf::error event_log::quarantine(uint64_t seq, const std::string& reason, uint32
   batch.Put(db_.handle(column::dlq), key, entry);
   const char q = static_cast<char>(event_state::quarantined);
   batch.Put(db_.handle(column::event_state), key, rocksdb::Slice{&q, 1});
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_ != model::sync_policy::none;
-  auto st = db_.db().Write(wo, &batch);
-  return st.ok() ? caf::none : database::to_error(st, "cannot quarantine an event");
+  return db_.write(batch, sync_ != model::sync_policy::none, "cannot quarantine an event");
 }
 
 caf::expected<std::vector<dead_letter>> event_log::dead_letters(std::size_t limit) const {
@@ -389,9 +381,8 @@ event_log::requeue_dead_letters(const std::vector<uint64_t>& seqs) {
     batch.Put(db_.handle(column::event_state), key, rocksdb::Slice{&a, 1});
     out.push_back(std::move(d.event));
   }
-  auto st = db_.db().Write(rocksdb::WriteOptions{}, &batch);
-  if (!st.ok())
-    return database::to_error(st, "cannot requeue dead letters");
+  if (auto err = db_.write(batch, false, "cannot requeue dead letters"))
+    return err;
   return out;
 }
 
@@ -407,9 +398,8 @@ caf::expected<std::size_t> event_log::purge_dead_letters(const std::vector<uint6
     batch.Delete(db_.handle(column::dlq), it->key());
     ++n;
   }
-  auto st = db_.db().Write(rocksdb::WriteOptions{}, &batch);
-  if (!st.ok())
-    return database::to_error(st, "cannot purge dead letters");
+  if (auto err = db_.write(batch, false, "cannot purge dead letters"))
+    return err;
   return n;
 }
 

@@ -93,9 +93,8 @@ caf::expected<retention_report> sweep(database& db, workflow_store& store,
     }
   }
   if (batch.Count() > 0) {
-    auto st = raw.Write(rocksdb::WriteOptions{}, &batch);
-    if (!st.ok())
-      return database::to_error(st, "cannot remove expired data");
+    if (auto err = db.write(batch, false, "cannot remove expired data"))
+      return err;
   }
   return rep;
 }

@@ -184,11 +184,7 @@ void workflow_store::commit(std::vector<pending>& group) {
 
   caf::error err;
   if (batch.Count() > 0) {
-    rocksdb::WriteOptions wo;
-    wo.sync = sync_ != model::sync_policy::none;
-    auto st = db_.db().Write(wo, &batch);
-    if (!st.ok())
-      err = database::to_error(st, "cannot write workflow state");
+    err = db_.write(batch, sync_ != model::sync_policy::none, "cannot write workflow state");
   }
   stats_.groups.fetch_add(1, std::memory_order_relaxed);
   stats_.writes.fetch_add(group.size(), std::memory_order_relaxed);
@@ -345,9 +341,8 @@ caf::expected<std::size_t> workflow_store::remove(const std::vector<std::string>
   }
   if (n == 0)
     return n;
-  auto st = db_.db().Write(rocksdb::WriteOptions{}, &batch);
-  if (!st.ok())
-    return database::to_error(st, "cannot remove workflow runs");
+  if (auto err = db_.write(batch, false, "cannot remove workflow runs"))
+    return err;
   return n;
 }
 

@@ -197,6 +197,7 @@ caf::error application::impl::start_pipeline() {
   sources.ingest = &ingest->stats();
   sources.queue = queue.get();
   sources.event_log = &log->stats();
+  sources.database = db.get();
   sources.workflow_store = &workflows->store().stats();
   sources.engine = &workflows->context();
   sources.dispatchers = dispatchers.get();
@@ -272,12 +273,25 @@ void application::impl::add_health_routes() {
                 model::json_writer w;
                 const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
                   std::chrono::steady_clock::now() - started);
+                // A database that refuses writes (disk full) cannot acknowledge events: the
+                // node is unavailable until it takes writes again, and says why.
+                const auto storage = db->health();
+                const bool writable = storage.state == storage::storage_health::condition::ok;
+                const bool ok = ready.load() && writable;
                 w.begin_object()
-                  .field("status", ready.load() ? "ok" : "starting")
+                  .field("status", !ready.load() ? "starting"
+                                   : writable    ? "ok"
+                                                 : "unavailable")
                   .field("version", vigil_version())
-                  .field("uptime_seconds", static_cast<int64_t>(uptime.count()))
-                  .end_object();
-                reply(http::json_response(std::move(w).str(), ready.load() ? 200 : 503));
+                  .field("uptime_seconds", static_cast<int64_t>(uptime.count()));
+                w.key("storage")
+                  .begin_object()
+                  .field("state", storage::to_string(storage.state))
+                  .field("free_bytes", storage.free_bytes);
+                if (!writable)
+                  w.field("message", storage.message);
+                w.end_object().end_object();
+                reply(http::json_response(std::move(w).str(), ok ? 200 : 503));
               },
               {},
               ""});
@@ -326,7 +340,8 @@ caf::expected<std::unique_ptr<application>> application::start(model::config cfg
       "refusing to listen on " + c.server.listen.to_string()
         + " without auth.tokens: configure tokens, listen on loopback, or pass --insecure");
 
-  auto db = storage::database::open({c.storage.path, c.storage.wal_recovery, true});
+  auto db = storage::database::open(
+    {c.storage.path, c.storage.wal_recovery, true, c.storage.min_free_bytes});
   if (!db)
     return std::move(db.error());
   p->db = std::move(*db);

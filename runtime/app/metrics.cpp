@@ -22,6 +22,7 @@
 #include "runtime/model/clock.hpp"
 #include "runtime/model/event.hpp"
 #include "runtime/model/json_writer.hpp"
+#include "storage/database.hpp"
 #include "storage/event_log.hpp"
 #include "storage/workflow_store.hpp"
 
@@ -389,6 +390,16 @@ std::string metrics::prometheus_text() const {
     family_builder::gauge(f, static_cast<double>(src_.recovered_runs), {{"what", "runs"}});
     b.single_gauge("vigil_last_stop_clean", "1 when the previous stop was clean, 0 after a crash.",
                    src_.last_stop_clean ? 1 : 0);
+  }
+  if (src_.database != nullptr) {
+    const auto h = src_.database->health();
+    b.single_gauge(
+      "vigil_storage_writable",
+      "1 while the database takes writes; 0 while the disk is full or RocksDB stopped.",
+      h.state == storage::storage_health::condition::ok ? 1 : 0);
+    b.single_gauge("vigil_storage_free_bytes",
+                   "Free space of the data directory's filesystem (for an unprivileged writer).",
+                   static_cast<double>(h.free_bytes));
   }
   if (src_.event_log != nullptr || src_.workflow_store != nullptr) {
     auto& f = b.family("vigil_storage_write_seconds",

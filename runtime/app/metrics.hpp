@@ -18,6 +18,7 @@ struct ingest_stats;
 class event_queue;
 } // namespace vigil::ingest
 namespace vigil::storage {
+class database;
 struct event_log_stats;
 struct workflow_store_stats;
 } // namespace vigil::storage
@@ -48,6 +49,8 @@ struct metric_sources {
   const ingest::event_queue* queue = nullptr;
   const storage::event_log_stats* event_log = nullptr;
   const storage::workflow_store_stats* workflow_store = nullptr;
+  /// The database, for whether it takes writes (disk full) and its free space.
+  const storage::database* database = nullptr;
   const actors::engine* engine = nullptr;
   const actors::dispatcher_pool* dispatchers = nullptr;
   const actors::integration_service* integrations = nullptr;

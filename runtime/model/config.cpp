@@ -103,7 +103,8 @@ void read_engine(yaml_reader& r, const YAML::Node& n, engine_config& out) {
 
 void read_storage(yaml_reader& r, const YAML::Node& n, storage_config& out) {
   const std::string path = "storage";
-  if (!r.expect_map(n, path, {"path", "sync", "dedup_window", "wal_recovery", "retention"}))
+  if (!r.expect_map(
+        n, path, {"path", "sync", "dedup_window", "wal_recovery", "retention", "min_free_bytes"}))
     return;
   r.read(n, "path", path, out.path);
   if (out.path.empty())
@@ -114,6 +115,7 @@ void read_storage(yaml_reader& r, const YAML::Node& n, storage_config& out) {
              : sync == "none" ? sync_policy::none
                               : sync_policy::batch;
   r.read(n, "dedup_window", path, out.dedup_window, 1s, max_duration);
+  r.read(n, "min_free_bytes", path, out.min_free_bytes, 0, uint64_t{1} << 50);
   std::string wal{to_string(out.wal_recovery)};
   r.read_choice(n, "wal_recovery", path, wal,
                 {"point_in_time", "absolute_consistency", "tolerate_corrupted_tail"});

@@ -87,6 +87,10 @@ struct storage_config {
   std::chrono::milliseconds dedup_window{86'400'000};
   wal_recovery_mode wal_recovery = wal_recovery_mode::point_in_time;
   retention_config retention;
+  /// Writes stop (ingest answers 503) while the data directory's filesystem has less free
+  /// space than this, and resume by themselves when it has more: RocksDB needs room to flush
+  /// its memtables, and its recovery from a write that ran out of space is not safe.
+  uint64_t min_free_bytes = 256ULL << 20;
 };
 
 struct circuit_breaker_config {
