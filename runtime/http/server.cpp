@@ -114,10 +114,10 @@ std::optional<response> header_problem(const request_header& msg) {
   return std::nullopt;
 }
 
-/// The first content coding other than `identity` among the Content-Encoding fields, if any.
-/// Vigil decodes none: a compressed body would be read as JSON and refused for the wrong reason.
-std::optional<std::string> unsupported_coding(const request_header& msg) {
-  const auto [first, last] = msg.equal_range(bhttp::field::content_encoding);
+/// The codings listed by every `name` field, in order, trimmed; empty list items are void.
+std::vector<std::string_view> codings(const request_header& msg, bhttp::field name) {
+  std::vector<std::string_view> out;
+  const auto [first, last] = msg.equal_range(name);
   for (auto it = first; it != last; ++it) {
     const std::string_view list = it->value();
     std::size_t pos = 0;
@@ -130,12 +130,41 @@ std::optional<std::string> unsupported_coding(const request_header& msg) {
         coding.remove_prefix(1);
       while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t'))
         coding.remove_suffix(1);
-      if (!coding.empty() && !beast::iequals(coding, "identity")) // empty list items are void
-        return std::string{coding.substr(0, 64)};
+      if (!coding.empty())
+        out.push_back(coding);
       pos = comma + 1;
     }
   }
+  return out;
+}
+
+/// The first content coding other than `identity`, if any. Vigil decodes none: a compressed
+/// body would be read as JSON and refused for the wrong reason.
+std::optional<std::string> unsupported_coding(const request_header& msg) {
+  for (auto coding : codings(msg, bhttp::field::content_encoding))
+    if (!beast::iequals(coding, "identity"))
+      return std::string{coding.substr(0, 64)};
   return std::nullopt;
+}
+
+/// What is wrong with the Transfer-Encoding, if anything (RFC 9112 6.1, 6.3). Beast reads a
+/// body whose last coding is not `chunked` as empty and the body's bytes as the next request
+/// (request smuggling); it ignores codings before `chunked`. The connection must close after.
+std::optional<response> transfer_problem(const request_header& msg) {
+  if (msg.count(bhttp::field::transfer_encoding) == 0)
+    return std::nullopt;
+  const auto list = codings(msg, bhttp::field::transfer_encoding);
+  if (list.empty() || !beast::iequals(list.back(), "chunked"))
+    return error_response(400, "bad_request",
+                          "Transfer-Encoding must end in chunked: the body's length is unknown");
+  if (list.size() == 1)
+    return std::nullopt;
+  for (std::size_t i = 0; i + 1 < list.size(); ++i)
+    if (beast::iequals(list[i], "chunked"))
+      return error_response(400, "bad_request", "Transfer-Encoding names chunked twice");
+  return error_response(501, "not_implemented",
+                        "Transfer-Encoding \"" + std::string{list.front().substr(0, 64)}
+                          + "\" is not supported; send the body chunked only");
 }
 
 } // namespace
@@ -273,6 +302,8 @@ private:
 
     if (auto problem = header_problem(msg))
       return refuse(std::move(*problem));
+    if (auto problem = transfer_problem(msg))
+      return refuse_and_close(std::move(*problem));
     if (!parse_target(request_.target, request_))
       return refuse(error_response(400, "bad_request", "malformed request target"));
     auto match = srv_.routes.match(request_.method, request_.path);

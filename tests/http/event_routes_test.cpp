@@ -1,6 +1,7 @@
 // The ingest and event-read endpoints over real HTTP, against an in-process Vigil with its own
 // RocksDB in a temp dir.
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -178,6 +179,16 @@ std::string send_raw(uint16_t port, const std::string& raw) {
   return out;
 }
 
+/// How many answers `reply` holds (status lines: `HTTP/1.1 ` and a digit).
+std::size_t status_lines(const std::string& reply) {
+  std::size_t n = 0;
+  for (auto pos = reply.find("HTTP/1.1 "); pos != std::string::npos;
+       pos = reply.find("HTTP/1.1 ", pos + 1))
+    if (pos + 9 < reply.size() && std::isdigit(static_cast<unsigned char>(reply[pos + 9])) != 0)
+      ++n;
+  return n;
+}
+
 std::string read_file(const std::filesystem::path& p) {
   std::ifstream in{p, std::ios::binary};
   return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
@@ -248,6 +259,8 @@ TEST_F(event_routes_test, regression_seeds_are_refused_with_4xx) {
     {"two-content-types.http", 400},
     {"no-host.http", 400},
     {"two-hosts.http", 400},
+    {"transfer-encoding-not-chunked.http", 400},
+    {"transfer-encoding-gzip-chunked.http", 501},
   };
   const std::map<std::string, std::string> endpoints = {
     {"events", "/api/events"},
@@ -276,6 +289,7 @@ TEST_F(event_routes_test, regression_seeds_are_refused_with_4xx) {
       const auto reply = send_raw(app_->port(), content);
       EXPECT_EQ(reply.substr(0, 12), "HTTP/1.1 " + std::to_string(expected->second))
         << name << " -> " << reply.substr(0, 300);
+      EXPECT_EQ(status_lines(reply), 1U) << name << ": one answer only: " << reply;
       ++seen;
     }
   }

@@ -243,6 +243,29 @@ TEST_F(server_test, a_content_encoding_other_than_identity_is_415) {
   }
 }
 
+TEST_F(server_test, a_transfer_coding_but_chunked_is_refused_and_nothing_is_smuggled) {
+  start();
+  // Beast took a body whose last coding is not chunked for empty, and its bytes for the next
+  // request: the GET below was answered too.
+  const std::string smuggled = "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  auto reply =
+    round_trip(port_, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      "Transfer-Encoding: gzip\r\n\r\n"
+                        + smuggled);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0U) << reply;
+  EXPECT_EQ(reply.find("hello"), std::string::npos) << "the body ran as a request: " << reply;
+  EXPECT_NE(reply.find("Connection: close"), std::string::npos) << reply;
+  // A coding before chunked was ignored (the body read as if it were plain).
+  reply = round_trip(port_, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            "Transfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n"
+                            "2\r\n{}\r\n0\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 501", 0), 0U) << reply;
+  reply = round_trip(port_, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                            "2\r\n{}\r\n0\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0U) << reply;
+}
+
 TEST_F(server_test, slow_header_is_cut_off_while_others_are_served) {
   model::server_config cfg;
   cfg.header_timeout = 300ms;
