@@ -96,6 +96,77 @@ bool parse_target(std::string_view target, request& req) {
   return true;
 }
 
+using request_header = bhttp::request_parser<bhttp::string_body>::value_type;
+
+/// What HTTP/1.1 (RFC 9112 3.2, RFC 9110 5.3) forbids in the header that Beast lets through:
+/// no Host in a 1.1 request, and a field that must be single sent twice (a second Content-Type
+/// or Authorization would let two readers of the request see two different requests).
+std::optional<response> header_problem(const request_header& msg) {
+  const auto hosts = msg.count(bhttp::field::host);
+  if (hosts == 0 && msg.version() >= 11)
+    return error_response(400, "bad_request", "an HTTP/1.1 request needs a Host header");
+  if (hosts > 1)
+    return error_response(400, "bad_request", "more than one Host header");
+  if (msg.count(bhttp::field::content_type) > 1)
+    return error_response(400, "bad_request", "more than one Content-Type header");
+  if (msg.count(bhttp::field::authorization) > 1)
+    return error_response(400, "bad_request", "more than one Authorization header");
+  return std::nullopt;
+}
+
+/// The codings listed by every `name` field, in order, trimmed; empty list items are void.
+std::vector<std::string_view> codings(const request_header& msg, bhttp::field name) {
+  std::vector<std::string_view> out;
+  const auto [first, last] = msg.equal_range(name);
+  for (auto it = first; it != last; ++it) {
+    const std::string_view list = it->value();
+    std::size_t pos = 0;
+    while (pos <= list.size()) {
+      auto comma = list.find(',', pos);
+      if (comma == std::string_view::npos)
+        comma = list.size();
+      auto coding = list.substr(pos, comma - pos);
+      while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t'))
+        coding.remove_prefix(1);
+      while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t'))
+        coding.remove_suffix(1);
+      if (!coding.empty())
+        out.push_back(coding);
+      pos = comma + 1;
+    }
+  }
+  return out;
+}
+
+/// The first content coding other than `identity`, if any. Vigil decodes none: a compressed
+/// body would be read as JSON and refused for the wrong reason.
+std::optional<std::string> unsupported_coding(const request_header& msg) {
+  for (auto coding : codings(msg, bhttp::field::content_encoding))
+    if (!beast::iequals(coding, "identity"))
+      return std::string{coding.substr(0, 64)};
+  return std::nullopt;
+}
+
+/// What is wrong with the Transfer-Encoding, if anything (RFC 9112 6.1, 6.3). Beast reads a
+/// body whose last coding is not `chunked` as empty and the body's bytes as the next request
+/// (request smuggling); it ignores codings before `chunked`. The connection must close after.
+std::optional<response> transfer_problem(const request_header& msg) {
+  if (msg.count(bhttp::field::transfer_encoding) == 0)
+    return std::nullopt;
+  const auto list = codings(msg, bhttp::field::transfer_encoding);
+  if (list.empty() || !beast::iequals(list.back(), "chunked"))
+    return error_response(400, "bad_request",
+                          "Transfer-Encoding must end in chunked: the body's length is unknown");
+  if (list.size() == 1)
+    return std::nullopt;
+  for (std::size_t i = 0; i + 1 < list.size(); ++i)
+    if (beast::iequals(list[i], "chunked"))
+      return error_response(400, "bad_request", "Transfer-Encoding names chunked twice");
+  return error_response(501, "not_implemented",
+                        "Transfer-Encoding \"" + std::string{list.front().substr(0, 64)}
+                          + "\" is not supported; send the body chunked only");
+}
+
 } // namespace
 
 // -- implementation state ------------------------------------------------------------
@@ -229,6 +300,10 @@ private:
       request_.authorization = std::string{it->value()};
     keep_alive_ = msg.keep_alive();
 
+    if (auto problem = header_problem(msg))
+      return refuse(std::move(*problem));
+    if (auto problem = transfer_problem(msg))
+      return refuse_and_close(std::move(*problem));
     if (!parse_target(request_.target, request_))
       return refuse(error_response(400, "bad_request", "malformed request target"));
     auto match = srv_.routes.match(request_.method, request_.path);
@@ -262,6 +337,15 @@ private:
         return refuse(error_response(415, "unsupported_media_type",
                                      "Content-Type \"" + request_.content_type
                                        + "\" is not accepted here; use " + list));
+      }
+    }
+    if (has_body) {
+      if (auto coding = unsupported_coding(msg)) {
+        auto res = error_response(415, "unsupported_media_type",
+                                  "Content-Encoding \"" + *coding
+                                    + "\" is not supported; send the body uncompressed");
+        res.headers.emplace_back("Accept-Encoding", "identity");
+        return refuse(std::move(res));
       }
     }
     if (srv_.hooks.authorize) {

@@ -4,241 +4,13 @@
 #include <cmath>
 #include <cstring>
 
-#include <simdjson.h>
+#include "runtime/ingest/parse_internal.hpp"
 
 namespace vigil::ingest {
 
 namespace {
 
-namespace od = simdjson::ondemand;
-using simdjson::error_code;
-
-// -- error texts ---------------------------------------------------------------------------
-
-std::string describe(error_code ec) {
-  switch (ec) {
-    case simdjson::UTF8_ERROR:
-      return "invalid UTF-8";
-    case simdjson::NUMBER_ERROR:
-    case simdjson::NUMBER_OUT_OF_RANGE:
-      return "number malformed or out of range";
-    case simdjson::INCORRECT_TYPE:
-      return "wrong type";
-    case simdjson::DEPTH_ERROR:
-      return "nested deeper than allowed";
-    case simdjson::TRAILING_CONTENT:
-      return "trailing content after the JSON value";
-    case simdjson::EMPTY:
-      return "empty body";
-    case simdjson::UNCLOSED_STRING:
-      return "unclosed string";
-    case simdjson::STRING_ERROR:
-      return "invalid string escape";
-    case simdjson::UNESCAPED_CHARS:
-      return "control character inside a string";
-    case simdjson::T_ATOM_ERROR:
-    case simdjson::F_ATOM_ERROR:
-    case simdjson::N_ATOM_ERROR:
-      return "invalid literal";
-    case simdjson::CAPACITY:
-      return "body too large to parse";
-    default:
-      return std::string{"malformed JSON ("} + simdjson::error_message(ec) + ")";
-  }
-}
-
-/// Collects errors; knows the limits and the receive time.
-class context {
-public:
-  context(const parse_limits& l, model::timestamp now) : limits(l), now(now) {}
-
-  /// Records a problem; returns false so callers can `return fail(...)`.
-  bool fail(long index, std::string field, std::string reason) {
-    if (errors.size() < limits.max_errors)
-      errors.push_back({index, std::move(field), std::move(reason)});
-    return false;
-  }
-
-  /// Records a simdjson error. Type errors leave the document usable; anything else ends it.
-  bool fail(long index, std::string field, error_code ec, std::string_view expected = {}) {
-    if (ec == simdjson::INCORRECT_TYPE && !expected.empty())
-      return fail(index, std::move(field), "expected " + std::string{expected});
-    if (ec != simdjson::INCORRECT_TYPE)
-      fatal = true;
-    return fail(index, std::move(field), describe(ec));
-  }
-
-  [[nodiscard]] bool stop() const noexcept { return fatal || errors.size() >= limits.max_errors; }
-
-  const parse_limits& limits;
-  model::timestamp now;
-  std::vector<parse_error> errors;
-  bool fatal = false;
-};
-
-std::string join(std::string_view a, std::string_view b) {
-  std::string out;
-  out.reserve(a.size() + 1 + b.size());
-  out += a;
-  out += '.';
-  // Keys in messages are cut so that an error answer stays small.
-  out += b.size() > 64 ? std::string{b.substr(0, 64)} + "..." : std::string{b};
-  return out;
-}
-
-// -- field readers ---------------------------------------------------------------------------
-
-bool read_string(context& c, od::value v, long index, std::string_view field, std::string& out) {
-  std::string_view s;
-  if (auto ec = v.get_string().get(s))
-    return c.fail(index, std::string{field}, ec, "a string");
-  if (s.size() > c.limits.max_value_bytes)
-    return c.fail(index, std::string{field},
-                  "longer than " + std::to_string(c.limits.max_value_bytes) + " bytes");
-  out.assign(s.data(), s.size());
-  return true;
-}
-
-bool read_time(context& c, od::value v, long index, std::string_view field, model::timestamp& out) {
-  std::string_view s;
-  if (auto ec = v.get_string().get(s))
-    return c.fail(index, std::string{field}, ec, "an RFC 3339 time string");
-  auto t = model::parse_rfc3339(s);
-  if (!t)
-    return c.fail(index, std::string{field},
-                  "not an RFC 3339 time (e.g. 2024-05-01T12:00:00Z): \""
-                    + std::string{s.substr(0, 64)} + "\"");
-  out = *t;
-  return true;
-}
-
-bool read_labels(context& c, od::value v, long index, std::string_view field,
-                 model::label_set& out) {
-  od::object obj;
-  if (auto ec = v.get_object().get(obj))
-    return c.fail(index, std::string{field}, ec, "an object of strings");
-  out.reserve(8, 256);
-  bool ok = true;
-  bool too_many = false;
-  for (auto item : obj) {
-    od::field f;
-    if (auto ec = std::move(item).get(f))
-      return c.fail(index, std::string{field}, ec);
-    std::string_view key;
-    if (auto ec = f.unescaped_key().get(key))
-      return c.fail(index, std::string{field}, ec);
-    if (key.empty()) {
-      ok = c.fail(index, std::string{field}, "empty key");
-      continue;
-    }
-    if (key.size() > c.limits.max_key_bytes) {
-      ok = c.fail(index, join(field, key),
-                  "key longer than " + std::to_string(c.limits.max_key_bytes) + " bytes");
-      continue;
-    }
-    std::string_view value;
-    if (auto ec = f.value().get_string().get(value)) {
-      ok = c.fail(index, join(field, key), ec, "a string");
-      if (c.fatal)
-        return false;
-      continue;
-    }
-    if (value.size() > c.limits.max_value_bytes) {
-      ok = c.fail(index, join(field, key),
-                  "value longer than " + std::to_string(c.limits.max_value_bytes) + " bytes");
-      continue;
-    }
-    if (out.size() == c.limits.max_labels) {
-      too_many = true;
-      continue;
-    }
-    out.append(key, value);
-  }
-  if (too_many)
-    ok = c.fail(index, std::string{field},
-                "more than " + std::to_string(c.limits.max_labels) + " entries");
-  if (!ok)
-    return false;
-  if (auto dup = out.sort(); !dup.empty())
-    return c.fail(index, join(field, dup), "duplicate key");
-  return true;
-}
-
-/// Walks a value the schema does not use, enforcing depth, key sizes and unique keys.
-bool check_unknown(context& c, od::value v, long index, std::string_view field, std::size_t depth) {
-  if (depth > c.limits.max_depth)
-    return c.fail(index, std::string{field},
-                  "nested deeper than " + std::to_string(c.limits.max_depth) + " levels");
-  od::json_type type;
-  if (auto ec = v.type().get(type))
-    return c.fail(index, std::string{field}, ec);
-  if (type == od::json_type::array) {
-    od::array arr;
-    if (auto ec = v.get_array().get(arr))
-      return c.fail(index, std::string{field}, ec);
-    for (auto item : arr) {
-      od::value el;
-      if (auto ec = item.get(el))
-        return c.fail(index, std::string{field}, ec);
-      if (!check_unknown(c, el, index, field, depth + 1))
-        return false;
-    }
-  } else if (type == od::json_type::object) {
-    od::object obj;
-    if (auto ec = v.get_object().get(obj))
-      return c.fail(index, std::string{field}, ec);
-    std::vector<std::string_view> seen;
-    for (auto item : obj) {
-      od::field f;
-      if (auto ec = std::move(item).get(f))
-        return c.fail(index, std::string{field}, ec);
-      std::string_view key;
-      if (auto ec = f.unescaped_key().get(key))
-        return c.fail(index, std::string{field}, ec);
-      if (key.size() > c.limits.max_key_bytes)
-        return c.fail(index, join(field, key), "key too long");
-      if (std::find(seen.begin(), seen.end(), key) != seen.end())
-        return c.fail(index, join(field, key), "duplicate key");
-      seen.push_back(key);
-      if (!check_unknown(c, f.value(), index, join(field, key), depth + 1))
-        return false;
-    }
-  } else if (type == od::json_type::string) {
-    std::string_view s;
-    if (auto ec = v.get_string().get(s))
-      return c.fail(index, std::string{field}, ec);
-    if (s.size() > c.limits.max_value_bytes)
-      return c.fail(index, std::string{field}, "value too long");
-  } else if (type == od::json_type::number) {
-    double d;
-    if (auto ec = v.get_double().get(d))
-      return c.fail(index, std::string{field}, ec);
-  } else if (type == od::json_type::boolean) {
-    bool b;
-    if (auto ec = v.get_bool().get(b))
-      return c.fail(index, std::string{field}, ec);
-  } else {
-    if (!v.is_null())
-      return c.fail(index, std::string{field}, "invalid literal");
-  }
-  return true;
-}
-
-/// Tracks which known fields of one object were seen, to reject repeats.
-class seen_fields {
-public:
-  /// True the first time `bit` is marked.
-  bool mark(unsigned bit) noexcept {
-    const uint32_t m = 1U << bit;
-    const bool first = (bits_ & m) == 0;
-    bits_ |= m;
-    return first;
-  }
-  [[nodiscard]] bool has(unsigned bit) const noexcept { return (bits_ & (1U << bit)) != 0; }
-
-private:
-  uint32_t bits_ = 0;
-};
+using namespace detail;
 
 void finish_event(context& c, model::event& e) {
   e.received_at = c.now;
@@ -332,10 +104,11 @@ bool parse_event_object(context& c, od::value v, long index, model::event& e) {
         ok = read_string(c, val, index, "source", e.source) && ok;
         break;
       case f_labels:
-        ok = read_labels(c, val, index, "labels", e.labels) && ok;
+        ok = read_labels(c, val, index, "labels", e.labels, model::text_rule::single_line) && ok;
         break;
       case f_annotations:
-        ok = read_labels(c, val, index, "annotations", e.annotations) && ok;
+        ok = read_labels(c, val, index, "annotations", e.annotations, model::text_rule::multi_line)
+             && ok;
         break;
       case f_status: {
         std::string s;
@@ -439,8 +212,10 @@ bool parse_alert(context& c, od::value v, long index, std::string_view prefix, b
   if (auto ec = v.get_object().get(obj))
     return c.fail(index, std::string{prefix}, ec, "an alert object");
   seen_fields seen;
+  key_scope unknown{c}; // only touched when a sender adds fields
   bool ok = true;
   std::string_view status;
+  bool status_is_string = false;
   for (auto item : obj) {
     od::field f;
     if (auto ec = std::move(item).get(f))
@@ -449,22 +224,27 @@ bool parse_alert(context& c, od::value v, long index, std::string_view prefix, b
     if (auto ec = f.unescaped_key().get(key))
       return c.fail(index, std::string{prefix}, ec);
     const auto which = lookup_alert_field(key);
-    const unsigned bit = which == a_unknown ? 31U : which;
-    if (which != a_unknown && !seen.mark(bit)) {
+    if (which != a_unknown && !seen.mark(which)) {
       ok = c.fail(index, std::string{key}, "duplicate key");
       continue;
     }
+    if (which == a_unknown && !unknown.add(key, c.limits.max_object_keys))
+      return c.fail(index, std::string{prefix},
+                    "more than " + std::to_string(c.limits.max_object_keys) + " fields");
     od::value val = f.value();
     switch (which) {
       case a_status:
         if (auto ec = val.get_string().get(status))
           ok = c.fail(index, "status", ec, "a string");
+        else
+          status_is_string = true;
         break;
       case a_labels:
-        ok = read_labels(c, val, index, "labels", e.labels) && ok;
+        ok = read_labels(c, val, index, "labels", e.labels, model::text_rule::single_line) && ok;
         break;
       case a_annotations:
-        ok = read_labels(c, val, index, "annotations", e.annotations) && ok;
+        ok = read_labels(c, val, index, "annotations", e.annotations, model::text_rule::multi_line)
+             && ok;
         break;
       case a_starts_at:
         ok = read_time(c, val, index, "startsAt", e.starts_at) && ok;
@@ -475,24 +255,25 @@ bool parse_alert(context& c, od::value v, long index, std::string_view prefix, b
       case a_generator_url:
         ok = read_string(c, val, index, "generatorURL", e.generator_url) && ok;
         break;
-      case a_fingerprint: {
-        std::string ignored;
-        ok = read_string(c, val, index, "fingerprint", ignored) && ok;
+      case a_fingerprint:
+        ok = skip_string(c, val, index, "fingerprint") && ok;
         break;
-      }
       case a_unknown:
-        ok = check_unknown(c, val, index, key, 3) && ok;
+        ok = check_unknown(c, val, index, key.substr(0, 64), 3) && ok;
         break;
     }
     if (c.fatal)
       return false;
   }
+  if (auto dup = unknown.repeated())
+    ok = c.fail(index, std::string{dup->substr(0, 64)}, "duplicate key");
   if (!seen.has(a_labels))
     ok = c.fail(index, "labels", "required");
   e.type = model::event_type::alert;
   if (webhook) {
     e.source = "alertmanager";
-    if (!status.empty()) {
+    // Absent, it is firing (as before); present, it must say which: "" is not "firing".
+    if (status_is_string) {
       if (auto st = model::parse_event_status(status))
         e.status = *st;
       else
@@ -540,7 +321,7 @@ bool parse_webhook(context& c, od::value v, std::vector<model::event>& out) {
     return c.fail(-1, "", ec, "an Alertmanager webhook object");
   bool ok = true;
   bool has_alerts = false;
-  std::vector<std::string_view> seen;
+  key_scope keys{c}; // known and unknown alike: a repeat is found once all are read
   for (auto item : obj) {
     od::field f;
     if (auto ec = std::move(item).get(f))
@@ -548,11 +329,8 @@ bool parse_webhook(context& c, od::value v, std::vector<model::event>& out) {
     std::string_view key;
     if (auto ec = f.unescaped_key().get(key))
       return c.fail(-1, "", ec);
-    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
-      ok = c.fail(-1, std::string{key.substr(0, 64)}, "duplicate key");
-      continue;
-    }
-    seen.push_back(key);
+    if (!keys.add(key, c.limits.max_object_keys))
+      return c.fail(-1, "", "more than " + std::to_string(c.limits.max_object_keys) + " fields");
     od::value val = f.value();
     if (key == "alerts") {
       has_alerts = true;
@@ -562,21 +340,25 @@ bool parse_webhook(context& c, od::value v, std::vector<model::event>& out) {
       if (read_string(c, val, -1, "version", version) && version != "4")
         ok = c.fail(-1, "version", "unsupported webhook version \"" + version + "\" (expected 4)");
     } else if (key == "receiver" || key == "status" || key == "externalURL" || key == "groupKey") {
-      std::string ignored;
-      ok = read_string(c, val, -1, key, ignored) && ok;
-    } else if (key == "groupLabels" || key == "commonLabels" || key == "commonAnnotations") {
+      ok = skip_string(c, val, -1, key) && ok;
+    } else if (key == "groupLabels" || key == "commonLabels") {
       model::label_set ignored;
-      ok = read_labels(c, val, -1, key, ignored) && ok;
+      ok = read_labels(c, val, -1, key, ignored, model::text_rule::single_line) && ok;
+    } else if (key == "commonAnnotations") {
+      model::label_set ignored;
+      ok = read_labels(c, val, -1, key, ignored, model::text_rule::multi_line) && ok;
     } else if (key == "truncatedAlerts") {
       uint64_t n;
       if (auto ec = val.get_uint64().get(n))
         ok = c.fail(-1, "truncatedAlerts", ec, "a non-negative integer");
     } else {
-      ok = check_unknown(c, val, -1, key, 1) && ok;
+      ok = check_unknown(c, val, -1, key.substr(0, 64), 1) && ok;
     }
     if (c.stop())
       return false;
   }
+  if (auto dup = keys.repeated())
+    ok = c.fail(-1, std::string{dup->substr(0, 64)}, "duplicate key");
   if (!has_alerts)
     ok = c.fail(-1, "alerts", "required");
   return ok;
@@ -664,6 +446,30 @@ bool blank(std::string_view s) noexcept {
                      [](char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n'; });
 }
 
+/// The whole body: one document, or one per NDJSON line.
+void parse_body(context& c, payload_format format, const std::string& body, std::size_t capacity,
+                std::vector<model::event>& out) {
+  if (blank(body)) {
+    c.fail(-1, "", "empty body");
+  } else if (format == payload_format::ndjson) {
+    std::size_t pos = 0;
+    long index = 0;
+    while (pos < body.size() && !c.stop()) {
+      auto nl = body.find('\n', pos);
+      if (nl == std::string::npos)
+        nl = body.size();
+      std::string_view line{body.data() + pos, nl - pos};
+      if (!blank(line)) {
+        parse_document(c, format, line.data(), line.size(), capacity - pos, index, out);
+        ++index;
+      }
+      pos = nl + 1;
+    }
+  } else {
+    parse_document(c, format, body.data(), body.size(), capacity, -1, out);
+  }
+}
+
 } // namespace
 
 parse_result parse_payload(payload_format format, std::string& body, model::timestamp received_at,
@@ -676,24 +482,12 @@ parse_result parse_payload(payload_format format, std::string& body, model::time
   const std::size_t capacity = body.capacity();
   // A rough count (an alert is rarely under 200 bytes) saves regrowing a vector of big events.
   result.events.reserve(std::min<std::size_t>(body.size() / 200 + 1, 10'000));
-  if (blank(body)) {
-    c.fail(-1, "", "empty body");
-  } else if (format == payload_format::ndjson) {
-    std::size_t pos = 0;
-    long index = 0;
-    while (pos < body.size() && !c.stop()) {
-      auto nl = body.find('\n', pos);
-      if (nl == std::string::npos)
-        nl = body.size();
-      std::string_view line{body.data() + pos, nl - pos};
-      if (!blank(line)) {
-        parse_document(c, format, line.data(), line.size(), capacity - pos, index, result.events);
-        ++index;
-      }
-      pos = nl + 1;
-    }
-  } else {
-    parse_document(c, format, body.data(), body.size(), capacity, -1, result.events);
+  try {
+    parse_body(c, format, body, capacity, result.events);
+  } catch (const simdjson::simdjson_error& e) {
+    // Every read above checks its error code; this only backs them up. A client's body must get
+    // a 400, never the server's 500 for an escaped exception.
+    c.fail(-1, "", e.error());
   }
   if (c.errors.empty() && result.events.empty())
     c.fail(-1, "", "the body holds no events");

@@ -25,6 +25,9 @@ struct parse_limits {
   std::size_t max_key_bytes = 256;
   std::size_t max_value_bytes = 16 * 1024;
   std::size_t max_id_bytes = 256;
+  /// Keys of one object Vigil does not read (an unknown field's value), and unknown fields of
+  /// one alert or of the webhook: a bound that keeps the duplicate-key check cheap.
+  std::size_t max_object_keys = 1000;
   std::size_t max_errors = 20; ///< details reported before giving up
 };
 

@@ -1,6 +1,7 @@
 #include "runtime/model/label_set.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace vigil::model {
 
@@ -18,7 +19,57 @@ std::string without_ff(std::string_view s) {
   return out;
 }
 
+/// Bit 1: may start a label key; bit 2: may follow.
+constexpr std::array<uint8_t, 256> key_chars = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c)
+    t[c] = t[c - 'a' + 'A'] = 3;
+  for (int c = '0'; c <= '9'; ++c)
+    t[c] = 2;
+  t['_'] = 3;
+  t['.'] = t['-'] = t['/'] = 2;
+  return t;
+}();
+
 } // namespace
+
+bool valid_label_key(std::string_view key) noexcept {
+  if (key.empty() || (key_chars[static_cast<unsigned char>(key[0])] & 1U) == 0)
+    return false;
+  for (char c : key.substr(1))
+    if ((key_chars[static_cast<unsigned char>(c)] & 2U) == 0)
+      return false;
+  return true;
+}
+
+std::size_t find_control_character(std::string_view text, text_rule rule) noexcept {
+  const bool lines = rule == text_rule::multi_line;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f)
+      continue; // printable ASCII: almost every byte
+    if (c < 0x20) {
+      if (c == '\t' || (lines && (c == '\n' || c == '\r')))
+        continue;
+      return i;
+    }
+    if (c == 0x7f)
+      return i;
+    // U+0080..U+009F are 0xC2 0x80..0x9F in UTF-8.
+    if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xa0)
+      return i;
+  }
+  return std::string_view::npos;
+}
+
+uint32_t control_character_at(std::string_view text, std::size_t pos) noexcept {
+  if (pos >= text.size())
+    return 0;
+  const auto c = static_cast<unsigned char>(text[pos]);
+  if (c == 0xc2 && pos + 1 < text.size())
+    return static_cast<unsigned char>(text[pos + 1]);
+  return c;
+}
 
 void label_set::const_iterator::load() noexcept {
   if (pos_ >= end_) {

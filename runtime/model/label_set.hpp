@@ -144,4 +144,25 @@ private:
   std::string_view repeated_; // into bytes_; valid until sort()
 };
 
+// -- what a label may hold ------------------------------------------------------------------
+
+/// True when `key` may name a label or an annotation: `[A-Za-z_][A-Za-z0-9_./-]*`, Prometheus'
+/// label names plus the dots, dashes and slashes of Kubernetes and OpenTelemetry names. Length
+/// limits are the caller's. A byte scan: cheap enough for every key of every event.
+[[nodiscard]] bool valid_label_key(std::string_view key) noexcept;
+
+/// Which control characters a text value may hold.
+enum class text_rule : uint8_t {
+  single_line, ///< tab only (label values, ids, severities, URLs)
+  multi_line,  ///< tab, newline and carriage return (annotation values such as descriptions)
+};
+
+/// The byte offset of the first control character `text` may not hold under `rule` (NUL and the
+/// other C0 controls, DEL, the C1 controls U+0080..U+009F), or `npos` when there is none.
+/// Expects valid UTF-8. A byte scan: cheap enough for every value of every event.
+[[nodiscard]] std::size_t find_control_character(std::string_view text, text_rule rule) noexcept;
+
+/// The code point of the control character `find_control_character` found at `pos`.
+[[nodiscard]] uint32_t control_character_at(std::string_view text, std::size_t pos) noexcept;
+
 } // namespace vigil::model

@@ -257,6 +257,181 @@ TEST(parse_rejects, reports_several_problems) {
   EXPECT_NE(summarize(r).find("3 problems"), std::string::npos);
 }
 
+// -- regressions from the adversarial run against the ingest endpoints ---------------------
+
+/// `{"k0":0,"k1":0,...}` with `n` distinct keys, then `tail` (e.g. a repeated key).
+std::string object_with_keys(std::size_t n, const std::string& tail = {}) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < n; ++i)
+    out += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":0";
+  out += tail + "}";
+  return out;
+}
+
+TEST(parse_unknown_fields, an_unknown_object_may_hold_at_most_1000_keys) {
+  // 150,000 keys took 24 s of CPU (a linear search per key) and were accepted.
+  const auto big = object_with_keys(150'000);
+  expect_rejected(payload_format::alertmanager,
+                  R"({"alerts":[{"labels":{"a":"b"},"x":)" + big + "}]}", "x: more than 1000 keys");
+  expect_rejected(payload_format::v2_alerts, R"([{"labels":{"a":"b"},"x":)" + big + "}]",
+                  "x: more than 1000 keys");
+  expect_rejected(payload_format::alertmanager, R"({"alerts":[],"x":)" + big + "}",
+                  "x: more than 1000 keys");
+  expect_rejected(payload_format::alertmanager,
+                  R"({"alerts":[{"labels":{"a":"b"},"x":{"y":[)" + big + "]}}]}",
+                  "x.y: more than 1000 keys");
+  // Exactly 1000 is fine, in any order.
+  EXPECT_TRUE(
+    parse(payload_format::v2_alerts, R"([{"labels":{"a":"b"},"x":)" + object_with_keys(1000) + "}]")
+      .ok());
+}
+
+TEST(parse_unknown_fields, a_repeated_key_among_many_is_found) {
+  // The repeat comes last, after 999 others (keys do not arrive sorted: k10 < k2).
+  expect_rejected(payload_format::v2_alerts,
+                  R"([{"labels":{"a":"b"},"x":)" + object_with_keys(999, R"(,"k517":1)") + "}]",
+                  "x.k517: duplicate key");
+  expect_rejected(payload_format::alertmanager,
+                  R"({"alerts":[],"x":)" + object_with_keys(999, R"(,"k0":1)") + "}",
+                  "x.k0: duplicate key");
+  // Equal keys in different objects are not repeats.
+  EXPECT_TRUE(
+    parse(payload_format::v2_alerts, R"([{"labels":{"a":"b"},"x":{"k":{"k":1},"j":{"k":2}}}])")
+      .ok());
+}
+
+TEST(parse_unknown_fields, an_alert_or_webhook_may_have_at_most_1000_fields) {
+  std::string fields;
+  for (int i = 0; i < 1001; ++i)
+    fields += ",\"f" + std::to_string(i) + "\":0";
+  expect_rejected(payload_format::v2_alerts, R"([{"labels":{"a":"b"})" + fields + "}]",
+                  "more than 1000 fields");
+  expect_rejected(payload_format::alertmanager, R"({"alerts":[])" + fields + "}",
+                  "more than 1000 fields");
+}
+
+TEST(parse_unknown_fields, a_repeated_unknown_alert_field_is_refused) {
+  expect_rejected(payload_format::v2_alerts, R"([{"labels":{"a":"b"},"x":1,"x":2}])",
+                  "x: duplicate key");
+  expect_rejected(payload_format::alertmanager, R"({"alerts":[{"labels":{"a":"b"},"x":1,"x":2}]})",
+                  "x: duplicate key");
+  expect_rejected(payload_format::alertmanager, R"({"alerts":[],"x":1,"x":2})", "x: duplicate key");
+}
+
+TEST(parse_unknown_fields, a_broken_literal_is_a_named_error_not_an_exception) {
+  // `nul` & co. used to throw out of the parser (the server answered 500 "internal").
+  for (std::string lit : {"n", "nu", "nul", "nulll", "nan", "nil", "tru", "fals", "nullx"}) {
+    SCOPED_TRACE(lit);
+    expect_rejected(payload_format::v2_alerts, R"([{"labels":{"a":"b"},"x":)" + lit + "}]",
+                    "x: invalid literal");
+    expect_rejected(payload_format::alertmanager,
+                    R"({"alerts":[{"labels":{"a":"b"},"x":)" + lit + "}]}", "x: invalid literal");
+    expect_rejected(payload_format::alertmanager, R"({"alerts":[],"y":[)" + lit + "]}",
+                    "y: invalid literal");
+  }
+  EXPECT_TRUE(
+    parse(payload_format::v2_alerts, R"([{"labels":{"a":"b"},"x":null,"y":[true]}])").ok());
+}
+
+TEST(parse_times, the_epoch_is_refused_not_taken_for_unset) {
+  // 1970-01-01T00:00:00Z was stored as "no time given" (the receive time), silently.
+  expect_rejected(payload_format::events, R"({"type":"alert","timestamp":"1970-01-01T00:00:00Z"})",
+                  "timestamp: must be after 1970-01-01T00:00:00Z");
+  expect_rejected(payload_format::events,
+                  R"({"type":"alert","timestamp":"1970-01-01T01:00:00+01:00"})",
+                  "timestamp: must be after 1970-01-01T00:00:00Z");
+  expect_rejected(payload_format::events, R"({"type":"alert","timestamp":"1969-12-31T23:59:59Z"})",
+                  "timestamp: must be after");
+  expect_rejected(payload_format::events, R"({"type":"alert","ends_at":"1970-01-01T00:00:00Z"})",
+                  "ends_at: must be after");
+  expect_rejected(payload_format::v2_alerts,
+                  R"([{"labels":{"a":"b"},"startsAt":"1970-01-01T00:00:00.000Z"}])",
+                  "startsAt: must be after");
+  expect_rejected(payload_format::alertmanager,
+                  R"({"alerts":[{"labels":{"a":"b"},"endsAt":"1970-01-01T00:00:00Z"}]})",
+                  "endsAt: must be after");
+  // One nanosecond later is a time like any other, and Go's zero time still means "unset".
+  auto r = parse(payload_format::events,
+                 R"({"type":"alert","timestamp":"1970-01-01T00:00:00.000000001Z"})");
+  ASSERT_TRUE(r.ok()) << first_error(r);
+  EXPECT_EQ(model::to_unix_nanos(r.events[0].starts_at), 1);
+  r = parse(payload_format::alertmanager,
+            R"({"alerts":[{"status":"firing","labels":{"a":"b"},"startsAt":"0001-01-01T00:00:00Z",
+                "endsAt":"0001-01-01T00:00:00Z"}]})");
+  ASSERT_TRUE(r.ok()) << first_error(r);
+  EXPECT_EQ(model::to_unix_nanos(r.events[0].starts_at), 0);
+  EXPECT_EQ(model::to_unix_nanos(r.events[0].ends_at), 0);
+  EXPECT_EQ(r.events[0].status, event_status::firing);
+}
+
+TEST(parse_labels, keys_are_names) {
+  for (std::string key : {"\\u0001", "a\\u001b[31m", "a\\nb", "a\\u0000b", "a b", "1abc", "-a",
+                          ".a", "a=b", "a\\\"b", "caf\\u00e9", "a\\u0085b", "a\\tb"}) {
+    SCOPED_TRACE(key);
+    expect_rejected(payload_format::events, R"({"type":"alert","labels":{")" + key + R"(":"v"}})",
+                    "invalid key");
+    expect_rejected(payload_format::v2_alerts, R"([{"labels":{")" + key + R"(":"v"}}])",
+                    "invalid key");
+    expect_rejected(payload_format::alertmanager,
+                    R"({"alerts":[{"labels":{"a":"b"},"annotations":{")" + key + R"(":"v"}}]})",
+                    "annotations");
+    expect_rejected(payload_format::alertmanager,
+                    R"({"alerts":[],"commonLabels":{")" + key + R"(":"v"}})", "invalid key");
+  }
+  // Prometheus' names, plus dots, dashes and slashes (Kubernetes, OpenTelemetry).
+  auto r = parse(payload_format::events, R"({"type":"alert","labels":{"alertname":"A","_x":"1",
+    "app.kubernetes.io/name":"web","http.status-code":"500","Z9":"z"}})");
+  ASSERT_TRUE(r.ok()) << first_error(r);
+  EXPECT_EQ(*r.events[0].labels.find("app.kubernetes.io/name"), "web");
+}
+
+TEST(parse_labels, the_error_names_the_label) {
+  auto r = parse(payload_format::events, R"({"type":"alert","labels":{"ok":"1","bad\u0001":"v"}})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.errors[0].field, "labels.bad\x01");
+  EXPECT_NE(r.errors[0].reason.find("letters, digits"), std::string::npos) << r.errors[0].reason;
+}
+
+TEST(parse_labels, values_hold_no_nul_and_no_control_characters) {
+  // A NUL cut an exec argument short: `safe\u0000--evil` arrived as `safe`.
+  expect_rejected(payload_format::events,
+                  R"({"type":"alert","labels":{"service":"safe\u0000--evil"}})",
+                  "labels.service: control character U+0000 at byte 4");
+  expect_rejected(payload_format::v2_alerts, R"([{"labels":{"a":"\u001b[2J"}}])",
+                  "labels.a: control character U+001B");
+  expect_rejected(payload_format::v2_alerts, R"([{"labels":{"a":"x\ny"}}])",
+                  "labels.a: control character U+000A");
+  expect_rejected(payload_format::v2_alerts, R"([{"labels":{"a":"\u007f"}}])", "U+007F");
+  expect_rejected(payload_format::v2_alerts, R"([{"labels":{"a":"\u009b31m"}}])", "U+009B");
+  expect_rejected(payload_format::alertmanager,
+                  R"({"alerts":[{"labels":{"a":"b"},"annotations":{"d":"x\u0000"}}]})",
+                  "annotations.d: control character U+0000");
+  expect_rejected(payload_format::alertmanager,
+                  R"({"alerts":[{"labels":{"a":"b"},"annotations":{"d":"\u0007"}}]})",
+                  "annotations.d: control character U+0007");
+  expect_rejected(payload_format::events, R"({"type":"alert","id":"a\u0000b"})",
+                  "id: control character U+0000");
+  expect_rejected(payload_format::events, R"({"type":"alert","severity":"\u001b[1m"})",
+                  "severity: control character");
+  // Tabs in labels; tabs, newlines and carriage returns in annotations (descriptions); any
+  // other UTF-8.
+  auto r =
+    parse(payload_format::v2_alerts, R"([{"labels":{"a":"x\ty","b":"caf\u00e9 \u2603 \ud83d\ude00"},
+    "annotations":{"description":"line 1\r\nline 2\n\tindented"}}])");
+  ASSERT_TRUE(r.ok()) << first_error(r);
+  EXPECT_EQ(*r.events[0].annotations.find("description"), "line 1\r\nline 2\n\tindented");
+  EXPECT_EQ(*r.events[0].labels.find("b"), "caf\xc3\xa9 \xe2\x98\x83 \xf0\x9f\x98\x80");
+}
+
+TEST(parse_alertmanager, an_empty_status_is_refused) {
+  // "" was taken as firing.
+  expect_rejected(payload_format::alertmanager, R"({"alerts":[{"status":"","labels":{"a":"b"}}]})",
+                  "status: must be firing or resolved");
+  expect_rejected(payload_format::alertmanager,
+                  R"({"alerts":[{"status":"Firing","labels":{"a":"b"}}]})",
+                  "status: must be firing or resolved");
+}
+
 TEST(parse, body_without_padding_is_handled) {
   std::string body = R"({"type":"alert"})";
   body.shrink_to_fit();
