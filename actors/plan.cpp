@@ -54,7 +54,7 @@ void write_action(model::json_writer& w, const runbook::action& a,
     case runbook::action_kind::noop:
       break;
     default:
-      w.field("integration", a.integration).key("params").raw(render_params_json(a.params, ctx));
+      w.field("integration", a.integration).key("params").raw(render_params_json(a, ctx));
   }
 }
 
@@ -80,7 +80,7 @@ std::string describe_action(const runbook::action& a, const runbook::render_cont
       return "noop";
     default:
       return std::string{runbook::to_string(a.kind)} + " via " + a.integration + " "
-             + render_params_json(a.params, ctx);
+             + render_params_json(a, ctx);
   }
 }
 

@@ -89,6 +89,10 @@ exec_result run_process(const exec_request& req, process_registry* registry) {
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
+  // The command gets stdin, stdout and stderr and nothing else: not Vigil's listening socket
+  // (which would keep the port after Vigil dies), client connections, RocksDB's files or the
+  // data directory's lock, whether or not whoever opened them asked for close-on-exec.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none, all;

@@ -1,5 +1,6 @@
 #include "actors/run_render.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -11,11 +12,12 @@ namespace vigil::actors {
 namespace {
 
 void write_param(model::json_writer& w, const runbook::param_value& v,
-                 const runbook::render_context& ctx) {
+                 const runbook::render_context& ctx,
+                 runbook::template_string::value_encoder encode = nullptr) {
   using kind = runbook::param_value::kind;
   switch (v.type) {
     case kind::string:
-      w.value(v.text.render(ctx));
+      w.value(encode != nullptr ? v.text.render(ctx, encode) : v.text.render(ctx));
       return;
     case kind::number: {
       const auto text = v.text.render(ctx);
@@ -57,6 +59,14 @@ void write_param(model::json_writer& w, const runbook::param_value& v,
   }
 }
 
+/// True when the http action's params say `raw_path: true` (a literal, not a template).
+bool wants_raw_path(const runbook::param_value& params) {
+  auto it = std::find_if(params.fields.begin(), params.fields.end(),
+                         [](const auto& field) { return field.first == "raw_path"; });
+  return it != params.fields.end() && it->second.type == runbook::param_value::kind::boolean
+         && it->second.text.is_literal() && it->second.text.source() == "true";
+}
+
 } // namespace
 
 run_view::run_view(const model::workflow_record& rec) : rec_(rec) {
@@ -91,10 +101,36 @@ std::vector<std::pair<std::string, std::string>> render_env(const runbook::actio
   return env;
 }
 
-std::string render_params_json(const runbook::param_value& params,
-                               const runbook::render_context& ctx) {
+void encode_path_value(std::string_view value, std::string& out) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  for (const unsigned char c : value) {
+    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+                            || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
+                            || c == '~';
+    if (unreserved) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+}
+
+std::string render_params_json(const runbook::action& act, const runbook::render_context& ctx) {
+  const auto& params = act.params;
   model::json_writer w;
-  write_param(w, params, ctx);
+  if (act.kind != runbook::action_kind::http || params.type != runbook::param_value::kind::map
+      || wants_raw_path(params)) {
+    write_param(w, params, ctx);
+    return std::move(w).str();
+  }
+  w.begin_object();
+  for (const auto& [k, item] : params.fields) {
+    w.key(k);
+    write_param(w, item, ctx, k == "path" ? &encode_path_value : nullptr);
+  }
+  w.end_object();
   return std::move(w).str();
 }
 

@@ -32,8 +32,15 @@ private:
 [[nodiscard]] std::vector<std::pair<std::string, std::string>>
 render_env(const runbook::action& act, const runbook::render_context& ctx);
 
-/// A parameter tree rendered to JSON; every templated string stays one JSON string.
-[[nodiscard]] std::string render_params_json(const runbook::param_value& params,
+/// An integration action's parameter tree rendered to JSON; every templated string stays one
+/// JSON string. An http action's `path` gets each substituted value percent-encoded as data
+/// (a label cannot add a segment, a query or a fragment) unless the runbook says
+/// `raw_path: true`.
+[[nodiscard]] std::string render_params_json(const runbook::action& act,
                                              const runbook::render_context& ctx);
+
+/// Appends `value` percent-encoded so that it stays inside one path segment or query value:
+/// everything but RFC 3986's unreserved characters is encoded, `/`, `?`, `#` and `%` included.
+void encode_path_value(std::string_view value, std::string& out);
 
 } // namespace vigil::actors

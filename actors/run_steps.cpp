@@ -43,7 +43,7 @@ void send_action(self_ptr self, const runbook::action& act, uint32_t index, cons
     call_request req;
     req.integration = act.integration;
     req.action = std::string{runbook::to_string(act.kind)};
-    req.params = render_params_json(act.params, ctx);
+    req.params = render_params_json(act, ctx);
     req.key = key;
     req.fingerprint = model::fingerprint_hex(st.rec.trigger.fingerprint);
     if (act.timeout.count() > 0)

@@ -156,6 +156,8 @@ caf::expected<std::unique_ptr<database>> database::open(const database_options& 
   std::unique_ptr<database> self{new database(opts.path, std::move(*lock))};
   self->min_free_bytes_ = opts.min_free_bytes;
   self->report_.stale_lock_owner = self->lock_.stale_owner();
+  self->report_.lock_waited = self->lock_.waited();
+  self->report_.lock_held_by = self->lock_.held_by();
 
   const auto db_dir = (std::filesystem::path{opts.path} / "db").string();
   self->report_.created = !std::filesystem::exists(std::filesystem::path{db_dir} / "CURRENT");

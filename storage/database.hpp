@@ -2,6 +2,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -79,7 +80,9 @@ struct open_report {
   bool created = false;        ///< a new, empty database
   bool clean_shutdown = false; ///< the previous owner stopped cleanly
   pid_t stale_lock_owner = 0;  ///< PID of a dead previous owner whose lock was taken over
-  uint32_t migrated_from = 0;  ///< older format migrated in place (0: none)
+  std::chrono::milliseconds lock_waited{0}; ///< how long the dead owner's lock stayed held
+  std::string lock_held_by;                 ///< who held it meanwhile (`pid 12 (sleep)`)
+  uint32_t migrated_from = 0;               ///< older format migrated in place (0: none)
 };
 
 /// Whether the database takes writes, as its writers last saw it (`/api/health`).

@@ -104,7 +104,7 @@ caf::expected<std::size_t> archive_runs(workflow_store& store, model::timestamp 
   auto runs = finished_before(store, before);
   if (!runs)
     return std::move(runs.error());
-  std::FILE* f = std::fopen(path.c_str(), "a");
+  std::FILE* f = std::fopen(path.c_str(), "ae");
   if (f == nullptr)
     return make_error(errc::io_error, "cannot open " + path + " for writing");
   std::vector<std::string> ids;

@@ -38,6 +38,19 @@ struct transfer {
   }
 };
 
+using namespace std::string_view_literals;
+
+/// What of `r` would let bytes outside it reach the wire ("the URL", "header X"), or empty.
+std::string split_risk(const http_request& r) {
+  auto risky = [](std::string_view s) { return s.find_first_of("\r\n\0"sv) != s.npos; };
+  if (risky(r.url))
+    return "the URL";
+  for (const auto& [k, v] : r.headers)
+    if (risky(k) || risky(v))
+      return "header " + std::string{k.substr(0, k.find_first_of("\r\n\0"sv))};
+  return {};
+}
+
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto* t = static_cast<transfer*>(user);
   const auto len = size * count;
@@ -163,6 +176,14 @@ private:
   }
 
   void start(std::unique_ptr<transfer> t) {
+    // The adapters refuse these with a clearer message; this is the last line before bytes
+    // reach the wire: a CR or LF in a header or the URL would split the request.
+    if (auto bad = split_risk(t->req); !bad.empty()) {
+      t->resp.error = transport_error::other;
+      t->resp.error_text = bad + " holds a CR, LF or NUL; the request was not sent";
+      t->done(std::move(t->resp));
+      return;
+    }
     CURL* e = curl_easy_init();
     if (e == nullptr) {
       t->resp.error = transport_error::other;
@@ -173,6 +194,8 @@ private:
     t->easy = e;
     const auto& r = t->req;
     curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
+    // Send the path as planned: dot segments are refused before, never resolved here.
+    curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);

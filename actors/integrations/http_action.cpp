@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <optional>
 
 #include "actors/integrations/adapter_json.hpp"
 
@@ -50,12 +51,92 @@ std::vector<int> read_expect_status(json_params& p) {
   return out;
 }
 
+/// The first character of `s` that may not appear in a header value (CR, LF, NUL or another
+/// control character but tab), or nullopt.
+std::optional<unsigned char> forbidden_in_header(std::string_view s) {
+  for (const unsigned char c : s)
+    if ((c < 0x20 && c != '\t') || c == 0x7f)
+      return c;
+  return std::nullopt;
+}
+
+/// A header name is an RFC 9110 token.
+bool valid_header_name(std::string_view s) {
+  constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
+  return !s.empty() && std::all_of(s.begin(), s.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || extra.find(c) != std::string_view::npos;
+  });
+}
+
+std::string describe_char(unsigned char c) {
+  switch (c) {
+    case '\r':
+      return "a CR";
+    case '\n':
+      return "an LF";
+    case 0:
+      return "a NUL";
+    default: {
+      static constexpr char hex[] = "0123456789ABCDEF";
+      return std::string{"the control character 0x"} + hex[c >> 4] + hex[c & 15];
+    }
+  }
+}
+
+/// Percent-decodes one path segment (for the dot-segment check only).
+std::string decode_segment(std::string_view s) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && nibble(s[i + 1]) >= 0 && nibble(s[i + 2]) >= 0) {
+      out += static_cast<char>(nibble(s[i + 1]) * 16 + nibble(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+/// The URL's first `.` or `..` path segment (also percent-encoded), or empty. libcurl (and
+/// most servers) resolve them, so a label could walk out of the runbook's path prefix.
+std::string dot_segment(std::string_view url) {
+  auto start = url.find("://");
+  start = start == std::string_view::npos ? 0 : url.find('/', start + 3);
+  if (start == std::string_view::npos)
+    return {};
+  const auto end = std::min(url.find('?', start), url.find('#', start));
+  const auto path =
+    url.substr(start, end == std::string_view::npos ? url.size() - start : end - start);
+  std::size_t pos = 0;
+  while (pos < path.size()) {
+    auto next = path.find('/', pos + 1);
+    if (next == std::string_view::npos)
+      next = path.size();
+    const auto segment = decode_segment(path.substr(pos + 1, next - pos - 1));
+    if (segment == "." || segment == "..")
+      return segment;
+    pos = next;
+  }
+  return {};
+}
+
 } // namespace
 
 call_plan plan_http(const model::integration_config& cfg, const call_request& req) {
   call_plan plan;
   json_params p{req.params};
-  p.only("http", {"method", "path", "url", "headers", "body", "expect_status"});
+  p.only("http", {"method", "path", "url", "headers", "body", "expect_status", "raw_path"});
+  if (auto raw = p.text("raw_path"); raw && *raw != "true" && *raw != "false")
+    p.fail("http: raw_path must be true or false");
   auto method = p.text("method").value_or("");
   std::transform(method.begin(), method.end(), method.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -79,6 +160,19 @@ call_plan plan_http(const model::integration_config& cfg, const call_request& re
     target = join_url(cfg.url, path.value_or(""));
   }
   const auto headers = p.text_map("headers");
+  for (const auto& [k, v] : headers) {
+    if (!valid_header_name(k))
+      p.fail("http: \"" + k + "\" is not a valid header name");
+    else if (auto c = forbidden_in_header(v))
+      p.fail("http: the value of header " + k + " holds " + describe_char(*c)
+             + " (from a template?); a header value may not, so the call was not made");
+  }
+  if (auto c = forbidden_in_header(target); c || target.find(' ') != std::string::npos)
+    p.fail("http: the URL holds " + (c ? describe_char(*c) : std::string{"a space"})
+           + " (from a template?); the call was not made");
+  else if (auto dots = dot_segment(target); !dots.empty())
+    p.fail("http: the URL path holds a \"" + dots
+           + "\" segment, which would leave the runbook's path; the call was not made");
   plan.expect_status = read_expect_status(p);
   if (!p.error().empty()) {
     plan.error = p.error();

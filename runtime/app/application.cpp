@@ -354,6 +354,11 @@ caf::expected<std::unique_ptr<application>> application::start(model::config cfg
   if (rep.stale_lock_owner > 0)
     app_log.warn("took over the data directory lock of a process that died",
                  {{"pid", std::to_string(rep.stale_lock_owner)}, {"path", c.storage.path}});
+  if (!rep.lock_held_by.empty())
+    app_log.warn("waited for the data directory lock: the dead owner's lock was still held",
+                 {{"held_by", rep.lock_held_by},
+                  {"waited_ms", std::to_string(rep.lock_waited.count())},
+                  {"path", c.storage.path}});
   app_log.info(rep.created ? "created a new database"
                : rep.clean_shutdown
                  ? "opened the database; the last stop was clean"

@@ -1,5 +1,6 @@
 #include "runtime/http/server.hpp"
 
+#include <fcntl.h>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -528,6 +529,18 @@ private:
 
 // -- accepting -------------------------------------------------------------------------
 
+namespace {
+
+/// Asio opens sockets without close-on-exec; a command started later must not inherit them
+/// (the child closes every descriptor above 2 too: this is the second lock on the door).
+void set_close_on_exec(int fd) {
+  const int flags = ::fcntl(fd, F_GETFD);
+  if (flags >= 0)
+    ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
+} // namespace
+
 void server::impl::do_accept() {
   acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
@@ -536,6 +549,7 @@ void server::impl::do_accept() {
       return do_accept();
     }
     socket.set_option(tcp::no_delay{true}, ec);
+    set_close_on_exec(socket.native_handle());
     if (stats.connections_active.load(std::memory_order_relaxed) >= cfg.max_connections) {
       refuse(std::move(socket));
     } else {
@@ -591,8 +605,10 @@ caf::expected<uint16_t> server::start() {
   tcp::endpoint ep{address, s.cfg.listen.port};
   s.acceptor.emplace(s.ioc);
   s.acceptor->open(ep.protocol(), ec);
-  if (!ec)
+  if (!ec) {
+    set_close_on_exec(s.acceptor->native_handle());
     s.acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  }
   if (!ec)
     s.acceptor->bind(ep, ec);
   if (!ec)

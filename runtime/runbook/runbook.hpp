@@ -62,6 +62,13 @@ public:
   /// Renders with the values of `ctx`; a missing label or parameter renders as empty text.
   [[nodiscard]] std::string render(const render_context& ctx) const;
 
+  /// Appends `value` to `out` transformed for where it lands (e.g. percent-encoded).
+  using value_encoder = void (*)(std::string_view value, std::string& out);
+
+  /// Renders as above, passing each substituted value (never the literal text) through
+  /// `encode`: a URL path keeps its shape whatever the event holds.
+  [[nodiscard]] std::string render(const render_context& ctx, value_encoder encode) const;
+
   [[nodiscard]] const std::string& source() const noexcept { return source_; }
   [[nodiscard]] const std::vector<segment>& segments() const noexcept { return segments_; }
   [[nodiscard]] bool is_literal() const noexcept;

@@ -206,4 +206,19 @@ std::string template_string::render(const render_context& ctx) const {
   return out;
 }
 
+std::string template_string::render(const render_context& ctx, value_encoder encode) const {
+  std::string out;
+  std::string value;
+  for (const auto& s : segments_) {
+    if (s.placeholder) {
+      value.clear();
+      append_value(s.text, ctx, value);
+      encode(value, out);
+    } else {
+      out += s.text;
+    }
+  }
+  return out;
+}
+
 } // namespace vigil::runbook

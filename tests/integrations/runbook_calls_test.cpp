@@ -211,6 +211,112 @@ TEST_F(runbook_calls, pagerduty_and_slack_steps_send_the_documented_bodies) {
   EXPECT_EQ(reqs[1].body, compact(doc_block("request: slack")));
 }
 
+// -- what a label may not do to an http step (the adversarial run's injections) -------------
+
+/// One label `key=value`, for a run's trigger.
+model::label_set one_label(const std::string& key, const std::string& value) {
+  model::label_set l;
+  l.set(key, value);
+  return l;
+}
+
+TEST_F(runbook_calls, a_cr_or_lf_rendered_into_a_header_refuses_the_call_and_sends_nothing) {
+  auto cfg = integration("hooks", "http");
+  cfg.bearer_token = "tok-SECRET-42";
+  start_engine({cfg});
+  auto book = load(R"(
+name: note
+steps:
+  - name: tell
+    action: http
+    integration: hooks
+    params:
+      method: POST
+      path: /hook
+      headers: {X-Note: "{{ labels.h }}"}
+      body: {}
+    retry: {attempts: 1}
+)");
+  ASSERT_TRUE(book);
+  const std::string smuggled = "v\r\nX-Injected: yes\r\n\r\nDELETE /everything HTTP/1.1\r\nHost: x";
+  for (const auto& value : {smuggled, std::string{"v\nX-Injected: yes"}, std::string{"v\0w", 3}}) {
+    auto id = wf->execute(book, {}, one_label("h", value));
+    ASSERT_TRUE(id) << describe(id.error());
+    const auto rec = settle(*id);
+    EXPECT_EQ(rec.state, workflow_state::failed);
+    EXPECT_NE(rec.steps.at(0).error.find("header X-Note"), std::string::npos)
+      << rec.steps.at(0).error;
+    EXPECT_EQ(rec.steps.at(0).error.find("SECRET"), std::string::npos);
+  }
+  EXPECT_TRUE(server.requests().empty()) << server.requests().front().target;
+  // A clean value still goes out, with the token, in one request.
+  auto id = wf->execute(book, {}, one_label("h", "a note"));
+  ASSERT_TRUE(id);
+  EXPECT_EQ(settle(*id).state, workflow_state::completed);
+  ASSERT_EQ(server.requests().size(), 1U);
+  EXPECT_EQ(server.requests()[0].header("x-note"), "a note");
+  EXPECT_EQ(server.requests()[0].header("x-injected"), "");
+}
+
+TEST_F(runbook_calls, a_label_rendered_into_a_path_stays_one_segment_and_cannot_climb_out) {
+  start_engine({integration("hooks", "http")});
+  auto book = load(R"(
+name: hook
+steps:
+  - name: call
+    action: http
+    integration: hooks
+    params: {method: GET, path: "/hook/{{ labels.p }}"}
+    retry: {attempts: 1}
+)");
+  ASSERT_TRUE(book);
+  const std::vector<std::pair<std::string, std::string>> sent_as = {
+    {"../../admin", "/hook/..%2F..%2Fadmin"},
+    {"x?admin=true", "/hook/x%3Fadmin%3Dtrue"},
+    {"a b#frag", "/hook/a%20b%23frag"},
+    {"web-1.example_host~", "/hook/web-1.example_host~"},
+  };
+  for (const auto& [value, target] : sent_as) {
+    auto id = wf->execute(book, {}, one_label("p", value));
+    ASSERT_TRUE(id);
+    EXPECT_EQ(settle(*id).state, workflow_state::completed) << value;
+    ASSERT_FALSE(server.requests().empty());
+    EXPECT_EQ(server.requests().back().target, target) << value;
+  }
+  const auto before = server.requests().size();
+  for (const std::string value : {"..", "."}) {
+    auto id = wf->execute(book, {}, one_label("p", value));
+    ASSERT_TRUE(id);
+    const auto rec = settle(*id);
+    EXPECT_EQ(rec.state, workflow_state::failed) << value;
+    EXPECT_NE(rec.steps.at(0).error.find("segment"), std::string::npos) << rec.steps.at(0).error;
+  }
+  EXPECT_EQ(server.requests().size(), before) << "a dot segment reached the service";
+}
+
+TEST_F(runbook_calls, raw_path_keeps_a_rendered_path_as_written_but_never_a_dot_segment) {
+  start_engine({integration("hooks", "http")});
+  auto book = load(R"(
+name: raw
+steps:
+  - name: call
+    action: http
+    integration: hooks
+    params: {method: GET, path: "/api/{{ labels.p }}", raw_path: true}
+    retry: {attempts: 1}
+)");
+  ASSERT_TRUE(book);
+  auto id = wf->execute(book, {}, one_label("p", "v1/items?limit=5"));
+  ASSERT_TRUE(id);
+  EXPECT_EQ(settle(*id).state, workflow_state::completed);
+  ASSERT_EQ(server.requests().size(), 1U);
+  EXPECT_EQ(server.requests()[0].target, "/api/v1/items?limit=5");
+  id = wf->execute(book, {}, one_label("p", "../admin"));
+  ASSERT_TRUE(id);
+  EXPECT_EQ(settle(*id).state, workflow_state::failed);
+  EXPECT_EQ(server.requests().size(), 1U);
+}
+
 TEST_F(runbook_calls, every_runbook_and_config_example_in_the_docs_loads) {
   std::ifstream in{source_dir() + "/docs/integrations.md"};
   std::stringstream ss;

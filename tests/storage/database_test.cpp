@@ -1,14 +1,18 @@
 #include "storage/database.hpp"
 
+#include <chrono>
 #include <csignal>
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
+#include <utility>
 
 #include "runtime/model/errc.hpp"
 #include "storage/backup.hpp"
+#include "storage/data_dir_lock.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace vigil::storage {
@@ -72,6 +76,99 @@ TEST(database, lock_of_a_killed_owner_is_taken_over) {
   ASSERT_TRUE(db) << describe(db.error());
   EXPECT_EQ((*db)->report().stale_lock_owner, child);
   EXPECT_FALSE((*db)->report().clean_shutdown);
+}
+
+/// A lock owner that dies while a process it forked still holds the lock's descriptor (a
+/// command caught between spawn and exec): the heir lets go when `release` is closed.
+struct dead_owner_with_heir {
+  pid_t owner = -1;
+  pid_t heir = -1;
+  int release = -1; ///< write end: closing it lets the heir exit
+
+  explicit dead_owner_with_heir(const std::string& dir) {
+    int fds[2];
+    if (::pipe(fds) != 0)
+      return;
+    int heir_pid[2];
+    if (::pipe(heir_pid) != 0)
+      return;
+    owner = ::fork();
+    if (owner == 0) {
+      ::close(fds[1]);
+      auto lock = data_dir_lock::acquire(dir);
+      if (!lock)
+        ::_exit(1);
+      const pid_t h = ::fork();
+      if (h == 0) {
+        char c = 0;
+        while (::read(fds[0], &c, 1) > 0) {
+        }
+        ::_exit(0);
+      }
+      if (::write(heir_pid[1], &h, sizeof(h)) != sizeof(h))
+        ::_exit(3);
+      ::raise(SIGKILL); // the owner dies, its heir keeps the descriptor
+      ::_exit(2);
+    }
+    ::close(fds[0]);
+    ::close(heir_pid[1]);
+    release = fds[1];
+    if (::read(heir_pid[0], &heir, sizeof(heir)) != sizeof(heir))
+      heir = -1;
+    ::close(heir_pid[0]);
+    int status = 0;
+    ::waitpid(owner, &status, 0);
+  }
+
+  ~dead_owner_with_heir() {
+    if (release >= 0)
+      ::close(release);
+    if (heir > 0)
+      ::kill(heir, SIGKILL);
+  }
+};
+
+TEST(database, a_dead_owners_lock_still_held_by_its_heir_is_waited_for_and_who_held_it_said) {
+  test::temp_dir dir;
+  dead_owner_with_heir held{dir.file("data")};
+  ASSERT_GT(held.heir, 0);
+  // The heir lets go a moment later, as a spawned command does when it reaches exec.
+  std::thread letting_go{[&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds{300});
+    ::close(std::exchange(held.release, -1));
+  }};
+  auto db = database::open({dir.file("data")});
+  letting_go.join();
+  ASSERT_TRUE(db) << describe(db.error());
+  const auto& rep = (*db)->report();
+  EXPECT_EQ(rep.stale_lock_owner, held.owner);
+  EXPECT_NE(rep.lock_held_by.find("pid " + std::to_string(held.heir)), std::string::npos)
+    << rep.lock_held_by;
+  EXPECT_GE(rep.lock_waited.count(), 100);
+}
+
+TEST(database, a_dead_owners_lock_held_past_the_wait_is_refused_naming_the_holder) {
+  test::temp_dir dir;
+  dead_owner_with_heir held{dir.file("data")};
+  ASSERT_GT(held.heir, 0);
+  auto lock = data_dir_lock::acquire(dir.file("data"), std::chrono::milliseconds{200});
+  ASSERT_FALSE(lock);
+  EXPECT_EQ(code_of(lock.error()), errc::conflict);
+  const auto msg = message_of(lock.error());
+  EXPECT_NE(msg.find("which is dead"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("pid " + std::to_string(held.heir)), std::string::npos) << msg;
+}
+
+TEST(database, a_live_owners_lock_is_refused_at_once) {
+  test::temp_dir dir;
+  auto first = data_dir_lock::acquire(dir.file("data"));
+  ASSERT_TRUE(first);
+  // Same process, another open file description: flock refuses it, the owner (us) is alive.
+  const auto started = std::chrono::steady_clock::now();
+  auto second = data_dir_lock::acquire(dir.file("data"));
+  ASSERT_FALSE(second);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, data_dir_lock::default_wait / 2);
+  EXPECT_EQ(message_of(second.error()).find("dead"), std::string::npos);
 }
 
 TEST(database, newer_format_refuses_to_open) {
