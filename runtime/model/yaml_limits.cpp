@@ -116,7 +116,8 @@ struct refusal {
 /// anchor whose node is still open is a cycle.
 class expansion_counter final : public YAML::EventHandler {
 public:
-  explicit expansion_counter(uint64_t budget) : budget_(budget) {}
+  explicit expansion_counter(const yaml_limits& limits)
+    : budget_(limits.max_nodes), max_depth_(limits.max_depth) {}
 
   void OnDocumentStart(const YAML::Mark&) override {
     anchors_.clear(); // anchors belong to one document
@@ -202,6 +203,9 @@ private:
     if (anchor != YAML::NullAnchor)
       state(anchor).open = true;
     count(mark, 1);
+    if (stack_.size() >= max_depth_)
+      throw refusal{mark, "lists and maps are nested deeper than " + std::to_string(max_depth_)
+                            + " levels"};
     stack_.push_back(open_node{anchor, 1});
   }
 
@@ -217,6 +221,7 @@ private:
   }
 
   uint64_t budget_;
+  std::size_t max_depth_;
   uint64_t total_ = 0;
   std::vector<anchor_state> anchors_;
   std::vector<std::string> names_;
@@ -246,7 +251,7 @@ diagnostics check_yaml_text(std::string_view text, const std::string& origin,
   }
   std::istringstream in{std::string{text}};
   YAML::Parser parser{in};
-  expansion_counter counter{limits.max_nodes};
+  expansion_counter counter{limits};
   try {
     while (parser.HandleNextDocument(counter)) {
     }

@@ -20,18 +20,23 @@ inline constexpr std::size_t max_yaml_bytes = std::size_t{1} << 20;
 /// Most nodes a YAML text may expand to, every alias counted as the nodes it stands for.
 inline constexpr uint64_t max_yaml_nodes = 100'000;
 
+/// Deepest nesting of lists and maps in a YAML text.
+inline constexpr std::size_t max_yaml_depth = 100;
+
 /// Limits for `check_yaml_text` (the defaults are what Vigil uses; tests lower them).
 struct yaml_limits {
   std::size_t max_bytes = max_yaml_bytes;
   uint64_t max_nodes = max_yaml_nodes;
+  std::size_t max_depth = max_yaml_depth;
 };
 
 /// Checks `text` before a tree is built from it: at most `max_bytes`; UTF-8 (an optional BOM);
 /// only characters YAML allows (no NUL, no control character but tab, LF and CR); valid YAML
 /// syntax; no scalar holding NUL (a `"\0"` escape); no alias inside the node its anchor names;
-/// at most `max_nodes` nodes with aliases expanded. Empty when the text may be loaded, else the
-/// first problem with its line and column (1-based; columns count bytes, as yaml-cpp's do). Linear
-/// in the size of `text`; `origin` names it in the diagnostic. Thread-safe.
+/// at most `max_nodes` nodes with aliases expanded; lists and maps nested at most `max_depth` deep.
+/// Empty when the text may be loaded, else the first problem with its line and column (1-based;
+/// columns count bytes, as yaml-cpp's do). Linear in the size of `text`; `origin` names it in the
+/// diagnostic. Thread-safe.
 [[nodiscard]] diagnostics check_yaml_text(std::string_view text, const std::string& origin,
                                           const yaml_limits& limits = {});
 

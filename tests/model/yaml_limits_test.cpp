@@ -94,7 +94,11 @@ TEST(yaml_limits, syntax_errors_and_deep_nesting_are_errors) {
   e = refusal("a: *nowhere\n");
   EXPECT_TRUE(mentions(e, "invalid YAML")) << e.to_string();
   e = refusal("a: " + std::string(5000, '[') + std::string(5000, ']') + "\n");
-  EXPECT_FALSE(e.message.empty());
+  EXPECT_EQ(e.line, 1);
+  EXPECT_EQ(e.column, 103); // the 100th list: the root map and 99 lists are 100 levels
+  EXPECT_TRUE(mentions(e, "lists and maps are nested deeper than 100 levels")) << e.to_string();
+  const std::string deep = "a: " + std::string(99, '[') + std::string(99, ']') + "\n";
+  EXPECT_TRUE(check_yaml_text(deep, "in.yaml").empty());
 }
 
 TEST(yaml_limits, read_yaml_file_stops_past_the_limit) {
