@@ -1,10 +1,8 @@
 #include "runtime/model/config.hpp"
 
-#include <fstream>
-#include <sstream>
-
 #include <yaml-cpp/yaml.h>
 
+#include "runtime/model/yaml_limits.hpp"
 #include "runtime/model/yaml_reader.hpp"
 
 namespace vigil::model {
@@ -305,6 +303,9 @@ std::string_view to_string(wal_recovery_mode x) noexcept {
 expected_or_diagnostics<config> load_config_text(const std::string& text, const std::string& origin,
                                                  env_lookup_fn env) {
   yaml_reader r{origin, env};
+  // Before any tree exists: size, encoding, alias cycles and expansion (yaml_limits.hpp).
+  if (auto refused = check_yaml_text(text, origin); !refused.empty())
+    return refused;
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -357,6 +358,8 @@ expected_or_diagnostics<integration_config> load_integration_text(const std::str
     return std::nullopt;
   };
   yaml_reader r{origin, env != nullptr ? env : none};
+  if (auto refused = check_yaml_text(text, origin); !refused.empty())
+    return refused;
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -383,12 +386,10 @@ expected_or_diagnostics<integration_config> load_integration_text(const std::str
 }
 
 expected_or_diagnostics<config> load_config_file(const std::string& path, env_lookup_fn env) {
-  std::ifstream in{path, std::ios::binary};
-  if (!in)
-    return diagnostics{diagnostic{path, "", 0, 0, "cannot read the file"}};
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return load_config_text(buf.str(), path, env);
+  auto text = read_yaml_file(path);
+  if (!text)
+    return text.errors();
+  return load_config_text(text.value(), path, env);
 }
 
 } // namespace vigil::model

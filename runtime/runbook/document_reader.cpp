@@ -24,10 +24,6 @@ std::string join_names(const std::vector<std::string>& names) {
   return out;
 }
 
-bool contains(const std::vector<std::string>& names, std::string_view name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
 std::optional<double> parse_double(const std::string& text) {
   if (text.empty())
     return std::nullopt;
@@ -210,14 +206,15 @@ std::optional<template_string> document_reader::templ(const YAML::Node& n, const
     const std::string_view p = seg.text;
     const auto shown = "{{ " + seg.text + " }}: ";
     if (const auto step = step_name_of(p); !step.empty()) {
-      if (scope.readable_steps == nullptr) {
+      const auto at = step_index.find(std::string{step});
+      if (!scope.readable_steps) {
         r_.error(n, path, shown + "step results do not exist here");
         ok = false;
-      } else if (!contains(*scope.readable_steps, step)) {
+      } else if (at == step_index.end() || at->second >= *scope.readable_steps) {
         std::string why;
         if (!scope.self.empty() && step == scope.self)
           why = "a step cannot read its own result";
-        else if (contains(all_steps, step))
+        else if (at != step_index.end())
           why = "step \"" + std::string{step} + "\" runs later; only earlier steps can be read";
         else
           why = "there is no step named \"" + std::string{step} + "\"";

@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
-#include <sstream>
 
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
+#include "runtime/model/yaml_limits.hpp"
 #include "runtime/runbook/loader_internal.hpp"
 
 namespace vigil::runbook {
@@ -168,7 +167,7 @@ void read_step_names(document_reader& d, const YAML::Node& steps) {
         r.error(s, p + ".name", "missing: every step needs a name");
       else if (auto v = d.text(n, p + ".name"); v && v->empty())
         r.error(n, p + ".name", "must not be empty");
-      else if (v && std::find(d.all_steps.begin(), d.all_steps.end(), *v) != d.all_steps.end())
+      else if (v && !d.step_index.emplace(*v, i).second)
         r.error(n, p + ".name", "duplicate step name \"" + *v + "\"");
       else if (v)
         name = std::move(*v);
@@ -182,6 +181,9 @@ void read_step_names(document_reader& d, const YAML::Node& steps) {
 model::expected_or_diagnostics<runbook>
 load_text(const std::string& text, const std::string& origin, const std::string& path,
           const integration_names& integrations, int* name_line, int* name_column) {
+  // Before any tree exists: size, encoding, alias cycles and expansion (yaml_limits.hpp).
+  if (auto refused = model::check_yaml_text(text, origin); !refused.empty())
+    return refused;
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(text);
@@ -236,7 +238,11 @@ load_text(const std::string& text, const std::string& origin, const std::string&
       r.error(root, "steps", "missing: a runbook needs at least one step");
     else if (r.expect_sequence(steps, "steps") && steps.size() == 0)
       r.error(steps, "steps", "a runbook needs at least one step");
-    if (steps && steps.IsSequence()) {
+    else if (steps.IsSequence() && steps.size() > max_steps)
+      r.error(steps, "steps",
+              "too many steps: " + std::to_string(steps.size()) + " (a runbook may have at most "
+                + std::to_string(max_steps) + ")");
+    if (steps && steps.IsSequence() && steps.size() <= max_steps) {
       read_step_names(d, steps);
       for (std::size_t i = 0; i < steps.size(); ++i)
         if (auto s = d.read_step(steps[i], i))
@@ -280,7 +286,7 @@ load_text(const std::string& text, const std::string& origin, const std::string&
       // Escalation happens after any step may have run: every step's result is readable.
       action a;
       const auto errors_before = r.errors().size();
-      d.action_map(n, "escalation", false, a, template_scope{&d.all_steps, {}});
+      d.action_map(n, "escalation", false, a, template_scope{d.all_steps.size(), {}});
       if (r.errors().size() == errors_before)
         out.escalation = std::move(a);
     }
@@ -306,12 +312,10 @@ model::expected_or_diagnostics<runbook> load_runbook_text(const std::string& tex
 model::expected_or_diagnostics<runbook> load_runbook_file(const std::string& file,
                                                           const std::string& path,
                                                           const integration_names& integrations) {
-  std::ifstream in{file, std::ios::binary};
-  if (!in)
-    return model::diagnostics{model::diagnostic{file, "", 0, 0, "cannot read the file"}};
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return load_runbook_text(buf.str(), file, path, integrations);
+  auto text = model::read_yaml_file(file);
+  if (!text)
+    return text.errors();
+  return load_runbook_text(text.value(), file, path, integrations);
 }
 
 } // namespace vigil::runbook

@@ -321,10 +321,8 @@ std::optional<step> document_reader::read_step(const YAML::Node& n, std::size_t 
     s.line = mark.line + 1;
   s.name = index < all_steps.size() ? all_steps[index] : std::string{};
   const auto key_path = [&](std::string_view key) { return model::yaml_reader::join(path, key); };
-  const std::vector<std::string> earlier(
-    all_steps.begin(),
-    all_steps.begin() + static_cast<std::ptrdiff_t>(std::min(index, all_steps.size())));
-  action_map(n, path, true, s.action, template_scope{&earlier, s.name});
+  const auto earlier = std::min(index, all_steps.size());
+  action_map(n, path, true, s.action, template_scope{earlier, s.name});
   if (auto t = n["timeout"])
     s.timeout = duration(t, key_path("timeout"), 1ms, longest).value_or(s.timeout);
   if (auto r = n["retry"])
@@ -335,11 +333,10 @@ std::optional<step> document_reader::read_step(const YAML::Node& n, std::size_t 
       s.on_failure = parse_failure_strategy(*v);
   if (auto rb = n["rollback"]) {
     // A rollback runs after its step succeeded, so it may read that step's result too.
-    auto with_self = earlier;
-    with_self.push_back(s.name);
     action undo;
     const auto errors_before = r_.errors().size();
-    action_map(rb, key_path("rollback"), false, undo, template_scope{&with_self, {}});
+    action_map(rb, key_path("rollback"), false, undo,
+               template_scope{std::min(index + 1, all_steps.size()), {}});
     if (r_.errors().size() == errors_before)
       s.rollback = std::move(undo);
   }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <yaml-cpp/node/node.h>
@@ -24,8 +25,9 @@ std::string_view step_name_of(std::string_view path) noexcept;
 
 /// What the templates written at one place may read.
 struct template_scope {
-  /// Steps whose results exist there (earlier steps); nullptr: no `steps.*` at all.
-  const std::vector<std::string>* readable_steps = nullptr;
+  /// How many of the runbook's steps, from the first, have results there (the earlier ones);
+  /// nullopt: no `steps.*` at all.
+  std::optional<std::size_t> readable_steps;
   /// Where a step reads: its own name (for a clearer message); empty elsewhere.
   std::string_view self;
 };
@@ -40,8 +42,11 @@ public:
 
   // -- context --------------------------------------------------------------------------
 
-  /// Names of every step of the runbook, in order (read before the steps themselves).
+  /// Names of every step of the runbook, in order (read before the steps themselves); empty
+  /// for a step whose name is missing or repeated.
   std::vector<std::string> all_steps;
+  /// Index in `all_steps` of each step name, so a lookup does not scan every step.
+  std::unordered_map<std::string, std::size_t> step_index;
   /// Declared parameters; when empty, any `params.NAME` is allowed.
   std::map<std::string, std::string> parameters;
 
@@ -92,6 +97,9 @@ private:
   model::yaml_reader& r_;
   const integration_names& integrations_;
 };
+
+/// Most steps one runbook may have.
+inline constexpr std::size_t max_steps = 1000;
 
 /// Longest duration any runbook setting accepts.
 inline constexpr milliseconds longest = milliseconds{365LL * 86'400'000};

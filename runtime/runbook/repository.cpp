@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <system_error>
+#include <unordered_map>
 
+#include "runtime/model/yaml_limits.hpp"
 #include "runtime/runbook/loader_internal.hpp"
 
 namespace vigil::runbook {
@@ -51,32 +51,28 @@ repository_report load_repository(const std::string& dir, const integration_name
   std::sort(files.begin(), files.end());
   report.files = files.size();
 
-  std::vector<std::pair<std::string, std::string>> seen; // name -> path of its first runbook
+  std::unordered_map<std::string, std::string> seen; // name -> path of its first runbook
   for (const auto& rel : files) {
     const auto origin = (fs::path{dir} / rel).string();
-    std::ifstream in{origin, std::ios::binary};
-    if (!in) {
-      report.errors.push_back(model::diagnostic{origin, "", 0, 0, "cannot read the file"});
+    auto text = model::read_yaml_file(origin);
+    if (!text) {
+      report.errors.insert(report.errors.end(), text.errors().begin(), text.errors().end());
       continue;
     }
-    std::ostringstream buf;
-    buf << in.rdbuf();
     int line = 0, column = 0;
-    auto loaded = detail::load_text(buf.str(), origin, rel, integrations, &line, &column);
+    auto loaded = detail::load_text(text.value(), origin, rel, integrations, &line, &column);
     if (!loaded) {
       report.errors.insert(report.errors.end(), loaded.errors().begin(), loaded.errors().end());
       continue;
     }
     const auto& name = loaded.value().name;
-    auto first =
-      std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == name; });
-    if (first != seen.end()) {
+    if (const auto first = seen.find(name); first != seen.end()) {
       report.errors.push_back(model::diagnostic{origin, "name", line, column,
                                                 "duplicate runbook name \"" + name
                                                   + "\" (already used by " + first->second + ")"});
       continue;
     }
-    seen.emplace_back(name, rel);
+    seen.emplace(name, rel);
     report.runbooks.push_back(std::make_shared<const runbook>(std::move(loaded).value()));
   }
   model::sort_by_position(report.errors);

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "tests/http/operator_fixture.hpp"
+#include "tests/support/process.hpp"
 
 namespace vigil {
 namespace {
@@ -269,6 +270,61 @@ TEST_F(runbook_routes_test, validate_inline_yaml) {
   EXPECT_TRUE(is_error(post("/api/runbooks/validate", "name: x", {}, "text/plain"), 415,
                        "unsupported_media_type"));
   EXPECT_EQ(names("/api/runbooks").size(), 4U) << "validating loads nothing";
+}
+
+// -- hostile YAML (issue 12) ---------------------------------------------------------------------
+
+/// A seed of tests/fuzz/regressions/runbook.
+std::string runbook_seed(const std::string& name) {
+  return test::read_file(test::source_dir() + "/tests/fuzz/regressions/runbook/" + name);
+}
+
+TEST_F(runbook_routes_test, validate_refuses_alias_cycles_and_bombs_and_keeps_serving) {
+  start();
+  const auto cycle = validate_yaml(runbook_seed("self-referencing-anchor--params.yaml"));
+  ASSERT_EQ(cycle.status, 200) << cycle.body;
+  json_answer c{cycle.body};
+  EXPECT_EQ(c.boolean("/valid"), false);
+  EXPECT_EQ(c.size("/errors"), 1U) << cycle.body;
+  EXPECT_EQ(c.integer("/errors/0/line"), 7) << cycle.body;
+  EXPECT_EQ(c.integer("/errors/0/column"), 23) << cycle.body;
+  EXPECT_NE(c.text("/errors/0/message").value_or("").find("cycle"), std::string::npos)
+    << cycle.body;
+
+  const auto laughs = runbook_seed("billion-laughs--params.yaml");
+  ASSERT_LT(laughs.size(), 1024U);
+  const auto bomb = validate_yaml(laughs);
+  ASSERT_EQ(bomb.status, 200) << bomb.body;
+  EXPECT_NE(bomb.body.find("expands to more than 100000 nodes"), std::string::npos) << bomb.body;
+  // The same texts inside JSON, and a NUL that JSON can carry.
+  const auto in_json = post("/api/runbooks/validate",
+                            R"({"yaml": "name: j\nsteps:\n  - {name: a\u0000b, action: noop}\n"})");
+  ASSERT_EQ(in_json.status, 200) << in_json.body;
+  EXPECT_EQ(json_answer{in_json.body}.boolean("/valid"), false) << in_json.body;
+  EXPECT_NE(in_json.body.find("NUL"), std::string::npos) << in_json.body;
+  // A body over 1 MiB of YAML is refused, not parsed.
+  const auto big = validate_yaml("name: big\n# " + std::string(1 << 20, 'x') + "\n");
+  ASSERT_EQ(big.status, 200) << big.body.substr(0, 300);
+  EXPECT_NE(big.body.find("too large"), std::string::npos) << big.body.substr(0, 300);
+
+  EXPECT_EQ(get("/api/health").status, 200) << "the server is still up";
+  EXPECT_EQ(names("/api/runbooks").size(), 4U) << "validating loads nothing";
+}
+
+TEST_F(runbook_routes_test, hostile_runbooks_are_skipped_at_start_up_and_refused_on_reload) {
+  for (const auto* seed : {"self-referencing-anchor--params.yaml", "billion-laughs--params.yaml",
+                           "nul-byte--name.yaml", "invalid-utf8--name.yaml"})
+    write_runbook(std::string{"hostile/"} + seed, runbook_seed(seed));
+  start();
+  const names_t initial = {"note", "high-memory", "disk-cleanup", "touch-marker"};
+  EXPECT_EQ(names("/api/runbooks"), initial) << "the hostile files are not loaded";
+
+  auto reload = post("/api/admin/reload-runbooks", "");
+  EXPECT_TRUE(is_error(reload, 422, "invalid_runbooks")) << reload.body;
+  for (const auto* says : {"cycle", "expands to more than", "NUL", "invalid UTF-8"})
+    EXPECT_NE(reload.body.find(says), std::string::npos) << says << " in " << reload.body;
+  EXPECT_EQ(names("/api/runbooks"), initial);
+  EXPECT_EQ(get("/api/health").status, 200);
 }
 
 // -- execute

@@ -1,8 +1,10 @@
 #include "runtime/model/config.hpp"
 
+#include <filesystem>
 #include <gtest/gtest.h>
 
 #include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace vigil::model {
 namespace {
@@ -111,6 +113,77 @@ TEST(config, duplicate_keys_are_rejected) {
   ASSERT_FALSE(cfg);
   EXPECT_EQ(cfg.errors().front().path, "server.io_threads");
   EXPECT_NE(cfg.errors().front().message.find("duplicate"), std::string::npos);
+}
+
+// -- hostile config files (issue 12): refused with file:line:column, never loaded --------
+
+bool mentions(const diagnostic& d, const std::string& text) {
+  return d.message.find(text) != std::string::npos;
+}
+
+TEST(config_limits, a_nul_byte_in_the_config_is_refused_not_loaded) {
+  auto cfg =
+    load_config_text(std::string{"server:\n  listen: 127.0.0.1:9000"} + '\0' + "x\n", "vigil.yaml");
+  ASSERT_FALSE(cfg) << "loaded as " << cfg.value().server.listen.host;
+  EXPECT_EQ(cfg.errors().front().to_string(),
+            "vigil.yaml:2:25: a NUL character (U+0000) is not allowed in YAML");
+}
+
+TEST(config_limits, invalid_utf8_in_the_config_is_refused_not_loaded) {
+  auto cfg = load_config_text("storage:\n  path: ./data\xff\n", "vigil.yaml");
+  ASSERT_FALSE(cfg) << "loaded with path " << cfg.value().storage.path;
+  EXPECT_EQ(cfg.errors().front().line, 2);
+  EXPECT_EQ(cfg.errors().front().column, 15);
+}
+
+TEST(config_limits, alias_cycles_and_bombs_are_refused) {
+  auto cfg = load_config_text("integrations: &i\n  loop: *i\n", "vigil.yaml");
+  ASSERT_FALSE(cfg);
+  EXPECT_TRUE(mentions(cfg.errors().front(), "cycle")) << cfg.errors().front().to_string();
+  std::string bomb = "integrations:\n  x0: &x0 [a, a, a, a, a, a, a, a, a]\n";
+  for (int i = 1; i < 10; ++i) {
+    bomb += "  x" + std::to_string(i) + ": &x" + std::to_string(i) + " [";
+    for (int k = 0; k < 9; ++k)
+      bomb += (k ? ", *x" : "*x") + std::to_string(i - 1);
+    bomb += "]\n";
+  }
+  cfg = load_config_text(bomb, "vigil.yaml");
+  ASSERT_FALSE(cfg);
+  EXPECT_TRUE(mentions(cfg.errors().front(), "expands to more than 100000 nodes"))
+    << cfg.errors().front().to_string();
+  // PUT /api/integrations/NAME bodies go through the same checks.
+  auto one =
+    load_integration_text("type: webhook\nurl: http://x/\nheaders: &h {X: *h}\n", "hook", "<body>");
+  ASSERT_FALSE(one);
+  EXPECT_TRUE(mentions(one.errors().front(), "cycle")) << one.errors().front().to_string();
+}
+
+TEST(config_limits, a_config_file_over_1_mib_is_refused) {
+  test::temp_dir dir;
+  test::write_file(dir.file("big.yaml"), "# " + std::string(std::size_t{1} << 20, 'x') + "\n");
+  auto cfg = load_config_file(dir.file("big.yaml"));
+  ASSERT_FALSE(cfg);
+  EXPECT_TRUE(mentions(cfg.errors().front(), "too large: more than 1048576 bytes"))
+    << cfg.errors().front().to_string();
+}
+
+TEST(config_limits, every_regression_seed_is_refused_cleanly) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path{test::source_dir()} / "tests/fuzz/regressions/config";
+  std::size_t seeds = 0;
+  for (const auto& entry : fs::directory_iterator{dir}) {
+    if (entry.path().extension() != ".yaml")
+      continue;
+    ++seeds;
+    const auto file = entry.path().string();
+    auto cfg = load_config_file(file);
+    ASSERT_FALSE(cfg) << file << " loaded";
+    for (const auto& e : cfg.errors()) {
+      EXPECT_EQ(e.file, file);
+      EXPECT_GT(e.line, 0) << e.to_string();
+    }
+  }
+  EXPECT_GE(seeds, 10U);
 }
 
 TEST(endpoint, parses_host_and_port) {

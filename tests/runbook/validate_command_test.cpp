@@ -87,6 +87,54 @@ TEST(validate_command, unconfigured_integrations_fail_only_with_a_config) {
   EXPECT_EQ(r.out, "1 runbooks ok\n");
 }
 
+/// A seed of tests/fuzz/regressions/runbook, copied into `dir` under `name`.
+std::string copy_seed(const temp_dir& dir, const std::string& seed) {
+  const auto to = dir.file(seed);
+  fs::copy_file(source_dir() + "/tests/fuzz/regressions/runbook/" + seed, to);
+  return to;
+}
+
+TEST(validate_command, alias_cycles_and_bombs_exit_1_naming_file_line_and_column) {
+  // These killed `vigil validate` with SIGSEGV (the cycle) and std::bad_alloc (the bomb).
+  temp_dir dir;
+  const auto cycle = copy_seed(dir, "self-referencing-anchor--params.yaml");
+  auto r = vigil_validate(dir, {cycle});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find(cycle + ":7:23: the alias *p is inside the node its anchor names (a cycle)"),
+            std::string::npos)
+    << r.err;
+
+  const auto bomb = copy_seed(dir, "billion-laughs--params.yaml");
+  r = vigil_validate(dir, {bomb});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find(bomb + ":"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("expands to more than 100000 nodes"), std::string::npos) << r.err;
+}
+
+TEST(validate_command, every_seed_in_a_directory_is_an_error_not_a_crash) {
+  auto r = vigil_validate(temp_dir{}, {source_dir() + "/tests/fuzz/regressions/runbook"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("nul-byte--name.yaml:1:14: a NUL character (U+0000)"), std::string::npos)
+    << r.err;
+  EXPECT_NE(r.err.find("invalid-utf8--name.yaml:1:10: invalid UTF-8 (byte 0xC3)"),
+            std::string::npos)
+    << r.err;
+  EXPECT_NE(r.err.find("too-many-steps.yaml:3:3: steps: too many steps: 1001"), std::string::npos)
+    << r.err;
+}
+
+TEST(validate_command, a_config_with_a_nul_byte_is_not_used) {
+  temp_dir dir;
+  const auto config = dir.file("vigil.yaml");
+  write_file(config, std::string{"runbooks:\n  repository: ./x"} + '\0' + "y\n");
+  auto r = vigil_validate(dir, {"--config", config, shipped_runbooks()});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("note: cannot use " + config + " (" + config + ":2:18: a NUL character"),
+            std::string::npos)
+    << r.err;
+}
+
 TEST(validate_command, a_missing_path_exits_2) {
   temp_dir dir;
   auto r = vigil_validate(dir, {dir.file("nothing-here")});
