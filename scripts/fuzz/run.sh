@@ -77,8 +77,11 @@ for target in "${targets[@]}"; do
   log=$build/logs/$target.log
   echo "== fuzz $target for ${fuzz_time}s ($(ls "$build/seeds/$target" | wc -l) seeds)"
   set +e
+  # The outer timeout only guards CI against a process that libFuzzer's own limits miss (a
+  # leak check over a huge heap after a timeout can take many minutes).
   # shellcheck disable=SC2086 # FUZZ_ARGS is a list of flags
-  "$bin" -max_total_time="$fuzz_time" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  timeout -k 10 $((fuzz_time * 2 + 120)) \
+    "$bin" -max_total_time="$fuzz_time" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -print_funcs=0 -artifact_prefix="$build/findings/$target/" ${FUZZ_ARGS:-} \
     "$build/corpus/$target" "$build/seeds/$target" >"$log" 2>&1
   rc=$?
@@ -86,6 +89,9 @@ for target in "${targets[@]}"; do
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
+  # -fork=N prints no stat:: lines: its last status line holds the count.
+  [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\).*/\1/p' <<<"$last")
+  [ -n "$rate" ] || rate=$(sed -n 's/.* exec\/s: \([0-9]*\).*/\1/p' <<<"$last")
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
   corpus=$(ls "$build/corpus/$target" | wc -l)

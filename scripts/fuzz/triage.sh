@@ -21,7 +21,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 limits=(-timeout=10 -rss_limit_mb=2048)
 
 echo "== reproduce: $bin ${limits[*]} $input"
-if "$bin" "${limits[@]}" "$input" >/tmp/triage.$$.log 2>&1; then
+if timeout -k 5 120 "$bin" "${limits[@]}" "$input" >/tmp/triage.$$.log 2>&1; then
   echo "triage: $input does not fail any more (fixed?)"
   rm -f /tmp/triage.$$.log
   exit 0
@@ -30,11 +30,11 @@ grep -E 'ERROR|SUMMARY|invariant failed|runtime error|#[0-9]+ 0x' /tmp/triage.$$
 rm -f /tmp/triage.$$.log
 
 echo "== minimize (up to 60 s) to $input.min"
-"$bin" "${limits[@]}" -minimize_crash=1 -max_total_time=60 -exact_artifact_path="$input.min" \
+timeout -k 5 180 "$bin" "${limits[@]}" -minimize_crash=1 -max_total_time=60 -exact_artifact_path="$input.min" \
   "$input" >/dev/null 2>&1 || true
 if [ -f "$input.min" ]; then
   echo "$(wc -c <"$input" | tr -d ' ') bytes -> $(wc -c <"$input.min" | tr -d ' ') bytes"
-  "$bin" "${limits[@]}" "$input.min" 2>&1 | grep -E 'ERROR|SUMMARY|invariant failed|runtime error' | head -5 || true
+  timeout -k 5 120 "$bin" "${limits[@]}" "$input.min" 2>&1 | grep -E 'ERROR|SUMMARY|invariant failed|runtime error' | head -5 || true
 else
   echo "(not minimized; keep $input as it is)"
   cp "$input" "$input.min"
