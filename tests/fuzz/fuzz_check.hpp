@@ -7,11 +7,11 @@
 #include <cstdlib>
 
 /// Aborts with `what` and the source line when `condition` is false.
-#define VIGIL_FUZZ_CHECK(condition, what)                                                  \
-  do {                                                                                     \
-    if (!(condition)) {                                                                    \
-      std::fprintf(stderr, "%s:%d: invariant failed: %s (%s)\n", __FILE__, __LINE__, what, \
-                   #condition);                                                            \
-      std::abort();                                                                        \
-    }                                                                                      \
+#define VIGIL_FUZZ_CHECK(condition, what)                                                          \
+  do {                                                                                             \
+    if (!(condition)) {                                                                            \
+      std::fprintf(stderr, "%s:%d: invariant failed: %s (%s)\n", __FILE__, __LINE__, what,         \
+                   #condition);                                                                    \
+      std::abort();                                                                                \
+    }                                                                                              \
   } while (false)

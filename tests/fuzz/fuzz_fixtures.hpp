@@ -36,8 +36,8 @@ inline const model::event& fixed_event() {
 /// Values for every kind of placeholder.
 inline runbook::render_context fixed_context() {
   static const std::map<std::string, std::string> params{{"service", "api"}, {"threshold", "90"}};
-  static const std::map<std::string, runbook::step_view> steps{
-    {"check", {"ok\n", "succeeded"}}, {"restart", {"", "failed"}}};
+  static const std::map<std::string, runbook::step_view> steps{{"check", {"ok\n", "succeeded"}},
+                                                               {"restart", {"", "failed"}}};
   return runbook::render_context{&fixed_event(), &params, &steps, "wf-0001"};
 }
 

@@ -13,6 +13,11 @@
 #include "runtime/ingest/parse.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
+// CMake compiles this file once per format; the default lets tools read it alone.
+#ifndef VIGIL_FUZZ_FORMAT
+#define VIGIL_FUZZ_FORMAT events
+#endif
+
 namespace {
 
 using vigil::ingest::parse_limits;

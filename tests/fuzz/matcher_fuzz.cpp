@@ -27,10 +27,19 @@ namespace {
 using namespace vigil;
 using runbook::condition;
 
-const char* const keys[] = {"alertname", "severity", "instance", "service", "value",
-                            "metric_name", "source", "", "a"};
-const char* const values[] = {"HighMemoryUsage", "HighCpu", "critical", "warning", "server-01",
-                              "95", "90.5", "-1", "", "1e3", "api"};
+const char* const keys[] = {"alertname",   "severity", "instance", "service", "value",
+                            "metric_name", "source",   "",         "a"};
+const char* const values[] = {"HighMemoryUsage",
+                              "HighCpu",
+                              "critical",
+                              "warning",
+                              "server-01",
+                              "95",
+                              "90.5",
+                              "-1",
+                              "",
+                              "1e3",
+                              "api"};
 
 std::string pick(FuzzedDataProvider& in, const char* const* pool, std::size_t n) {
   if (in.ConsumeIntegralInRange<int>(0, 7) == 0)
