@@ -26,17 +26,26 @@ if timeout -k 5 120 "$bin" "${limits[@]}" "$input" >/tmp/triage.$$.log 2>&1; the
   rm -f /tmp/triage.$$.log
   exit 0
 fi
-grep -E 'ERROR|SUMMARY|invariant failed|runtime error|#[0-9]+ 0x' /tmp/triage.$$.log | head -30
+grep -E 'ERROR|SUMMARY|invariant failed|runtime error' /tmp/triage.$$.log | head -5 || true
+grep -E '^ +#[0-9]+ 0x' /tmp/triage.$$.log | head -12 | cut -c1-200 || true
+kind=$(grep -E '^SUMMARY|invariant failed' /tmp/triage.$$.log | head -1 | sed 's/ in .*//; s/(.*//')
 rm -f /tmp/triage.$$.log
 
+# libFuzzer keeps any smaller input that fails, even for another reason: keep the result only
+# when it fails the same way.
 echo "== minimize (up to 60 s) to $input.min"
-timeout -k 5 180 "$bin" "${limits[@]}" -minimize_crash=1 -max_total_time=60 -exact_artifact_path="$input.min" \
-  "$input" >/dev/null 2>&1 || true
+rm -f "$input.min"
+timeout -k 5 180 "$bin" "${limits[@]}" -minimize_crash=1 -max_total_time=60 \
+  -exact_artifact_path="$input.min" "$input" >/dev/null 2>&1 || true
+min_kind=
 if [ -f "$input.min" ]; then
-  echo "$(wc -c <"$input" | tr -d ' ') bytes -> $(wc -c <"$input.min" | tr -d ' ') bytes"
-  timeout -k 5 120 "$bin" "${limits[@]}" "$input.min" 2>&1 | grep -E 'ERROR|SUMMARY|invariant failed|runtime error' | head -5 || true
+  min_kind=$(timeout -k 5 120 "$bin" "${limits[@]}" "$input.min" 2>&1 \
+    | grep -E '^SUMMARY|invariant failed' | head -1 | sed 's/ in .*//; s/(.*//' || true)
+fi
+if [ -n "$min_kind" ] && [ "$min_kind" = "$kind" ]; then
+  echo "$(wc -c <"$input" | tr -d ' ') bytes -> $(wc -c <"$input.min" | tr -d ' ') bytes, same failure: $kind"
 else
-  echo "(not minimized; keep $input as it is)"
+  echo "(the minimized input fails otherwise (${min_kind:-not at all}) or not at all; keeping $input as it is)"
   cp "$input" "$input.min"
 fi
 
