@@ -8,12 +8,16 @@
 #   make test-slow      only the suites labelled slow
 #   make lint           clang-format check and clang-tidy on our sources
 #   make bench          Google Benchmark suites and a short loadtest; rewrites docs/performance.md tables
+#   make fuzz           libFuzzer targets (clang-14, ASan + UBSan) in build-fuzz/, FUZZ_TIME seconds
+#                       each (default 60); FUZZ_TARGETS="ingest_events runbook" picks (docs/fuzzing.md)
 
 SANITIZE ?= 0
 JOBS ?= $(shell nproc)
 CONFIG ?= configs/vigil.yaml
 # The -march target (CMake's VIGIL_ARCH). Empty: the portable default, x86-64.
 ARCH ?=
+FUZZ_TIME ?= 60
+FUZZ_TARGETS ?=
 
 ifeq ($(SANITIZE),1)
   BUILD_DIR := build-sanitize
@@ -30,7 +34,7 @@ endif
 
 SOURCES := $(shell find runtime storage actors bench tests -name '*.cpp' -o -name '*.hpp' 2>/dev/null | sort)
 
-.PHONY: all setup configure build run test test-slow lint format bench check-arch clean
+.PHONY: all setup configure build run test test-slow lint format bench fuzz check-arch clean
 
 all: build
 
@@ -64,6 +68,10 @@ format:
 
 bench: build
 	bash bench/run.sh $(BUILD_DIR)
+
+# Its own build (build-fuzz/, clang), whatever SANITIZE and ARCH say.
+fuzz: setup
+	FUZZ_TIME=$(FUZZ_TIME) FUZZ_TARGETS="$(FUZZ_TARGETS)" JOBS=$(JOBS) bash scripts/fuzz/run.sh
 
 # Compiles every target (libraries, binary, tests, benchmarks) for ARCH with our warnings as
 # errors, without running anything: CI proves a CPU it does not have this way.

@@ -14,6 +14,8 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev wrk
   # lint
   clang-format clang-tidy
+  # fuzzing (make fuzz): clang with libFuzzer and the sanitizer runtimes, llvm-symbolizer
+  clang-14 libclang-rt-14-dev llvm-14
   # operations: promtool (prometheus), and the curl/jq the docs use
   prometheus curl jq
 )
