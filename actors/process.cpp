@@ -1,5 +1,6 @@
 #include "actors/process.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -35,14 +36,44 @@ std::vector<std::string> child_environment(const exec_request& req) {
 
 } // namespace
 
-void process_registry::add(const std::string& key, pid_t pgid) {
+bool process_registry::add(const std::string& key, pid_t pgid) {
   std::lock_guard<std::mutex> guard{mtx_};
   running_[key] = pgid;
+  if (cancelled_before_start_.erase(key) == 0)
+    return false;
+  ::kill(-pgid, SIGTERM);
+  terminating_.insert(key);
+  killed_[key] = true;
+  return true;
 }
 
 void process_registry::remove(const std::string& key) {
   std::lock_guard<std::mutex> guard{mtx_};
   running_.erase(key);
+  terminating_.erase(key);
+}
+
+bool process_registry::terminate(const std::string& key) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  killed_[key] = true;
+  auto it = running_.find(key);
+  if (it == running_.end()) {
+    cancelled_before_start_.insert(key);
+    return false;
+  }
+  ::kill(-it->second, SIGTERM);
+  terminating_.insert(key);
+  return true;
+}
+
+bool process_registry::terminating(const std::string& key) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return terminating_.count(key) > 0;
+}
+
+bool process_registry::take_cancelled_before_start(const std::string& key) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return cancelled_before_start_.erase(key) > 0;
 }
 
 bool process_registry::kill(const std::string& key) {
@@ -77,6 +108,11 @@ exec_result run_process(const exec_request& req, process_registry* registry) {
   exec_result out;
   if (req.argv.empty() || req.argv.front().empty()) {
     out.error = "empty command";
+    return out;
+  }
+  if (registry != nullptr && registry->take_cancelled_before_start(req.key)) {
+    out.error = "cancelled before it started";
+    out.killed = registry->take_killed(req.key);
     return out;
   }
   int pipe_fds[2];
@@ -126,11 +162,9 @@ exec_result run_process(const exec_request& req, process_registry* registry) {
     out.error = "cannot start " + req.argv.front() + ": " + std::strerror(rc);
     return out;
   }
-  if (registry != nullptr)
-    registry->add(req.key, pid);
-
+  bool terminating = registry != nullptr && registry->add(req.key, pid);
   const auto deadline = clock_type::now() + req.timeout;
-  auto kill_at = clock_type::time_point::max();
+  auto kill_at = terminating ? clock_type::now() + req.kill_grace : clock_type::time_point::max();
   bool open = true;
   int status = 0;
   bool exited = false;
@@ -142,11 +176,16 @@ exec_result run_process(const exec_request& req, process_registry* registry) {
       ::kill(-pid, SIGTERM);
       kill_at = now + req.kill_grace;
     }
-    if (out.timed_out && now >= kill_at) {
+    if (!terminating && registry != nullptr && registry->terminating(req.key)) {
+      terminating = true; // a cancel sent SIGTERM: SIGKILL after the grace
+      kill_at = std::min(kill_at, now + req.kill_grace);
+    }
+    if (now >= kill_at) {
       ::kill(-pid, SIGKILL);
       kill_at = clock_type::time_point::max();
     }
-    auto next = std::min(out.timed_out ? kill_at : deadline, now + std::chrono::milliseconds{50});
+    auto next =
+      std::min({out.timed_out ? kill_at : deadline, kill_at, now + std::chrono::milliseconds{50}});
     const int wait_ms = static_cast<int>(std::max<int64_t>(
       0, std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count()));
     if (open) {

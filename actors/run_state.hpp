@@ -60,6 +60,7 @@ struct run_state {
   purpose in_flight_for = purpose::step;
   int32_t in_flight_step = -1; // the rollback's step
   std::string in_flight_key;
+  bool in_flight_exec = false; // the work in flight is a command (a cancel can stop it)
   bool pause_requested = false;
   bool woken = false; // back from hibernation
   bool run_timed_out = false;

@@ -13,6 +13,7 @@ void send_action(self_ptr self, const runbook::action& act, uint32_t index, cons
   st.in_flight = true;
   st.in_flight_for = why;
   st.in_flight_key = key;
+  st.in_flight_exec = act.kind == runbook::action_kind::exec;
   ++st.op_token;
   const run_view view{st.rec};
   const auto ctx = view.context();

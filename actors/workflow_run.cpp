@@ -163,13 +163,29 @@ caf::behavior run_behavior(self_ptr self) {
         return caf::skip;
       if (model::is_terminal(st.rec.state))
         return conflict(st, "it has already ended");
-      if (st.in_flight) {
-        // Cancel takes effect at the next step boundary.
+      if (st.in_flight && st.in_flight_exec) {
+        // The command is stopped: SIGTERM to its group now, SIGKILL after the grace. Its end
+        // (killed) finishes the run as cancelled; nothing after it runs.
         st.rec.cancel_requested = true;
         st.rec.reason = "cancelled by operator";
-        st.log("cancel", "", 0, "cancel requested; stopping after the current step");
+        st.log("cancel", "", 0,
+               "cancel requested; stopping the running command (SIGTERM, SIGKILL after "
+                 + model::format_duration(st.eng->options.kill_grace) + ")");
+        st.eng->processes->terminate(st.in_flight_key);
         st.checkpoint([] {});
         return std::string{"cancelling"};
+      }
+      if (st.in_flight) {
+        // An integration call: abandoned (its answer, whenever it comes, is ignored).
+        st.in_flight = false;
+        ++st.op_token;
+        if (st.in_flight_for == purpose::step) {
+          auto& sr = st.step_rec();
+          sr.status = step_status::cancelled;
+          sr.error = "abandoned: the run was cancelled during the call";
+          sr.finished_at = st.now();
+        }
+        st.log("cancel", "", 0, "cancelled; the integration call in flight was abandoned");
       }
       finish(self, workflow_state::cancelled, "cancelled by operator");
       return std::string{"cancelled"};

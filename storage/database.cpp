@@ -44,6 +44,10 @@ public:
       return;
     char line[1024];
     std::vsnprintf(line, sizeof(line), format, ap);
+    // Opening a new database, RocksDB reports the directory it is about to create as an error.
+    const std::string_view text{line};
+    if (text.rfind("Error when reading ", 0) == 0 && text.find(" dir NotFound") != text.npos)
+      return;
     if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL)
       rocksdb_log.error(line);
     else

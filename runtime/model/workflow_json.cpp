@@ -18,7 +18,10 @@ void write_workflow_json(json_writer& w, const workflow_record& r, bool with_ste
   w.begin_object();
   w.field("id", r.id).field("runbook", r.runbook).field("runbook_path", r.runbook_path);
   w.field("runbook_sha256", r.runbook_sha256);
-  w.field("status", to_string(r.state)).field("reason", r.reason);
+  // A cancel or kill under way (the command is being stopped) reads `cancelling`.
+  const bool cancelling = r.cancel_requested && !is_terminal(r.state);
+  w.field("status", cancelling ? std::string_view{"cancelling"} : to_string(r.state));
+  w.field("reason", r.reason);
   write_time(w, "created_at", r.created_at);
   write_time(w, "started_at", r.started_at);
   write_time(w, "updated_at", r.updated_at);
