@@ -121,7 +121,7 @@ std::string dot_segment(std::string_view url) {
     auto next = path.find('/', pos + 1);
     if (next == std::string_view::npos)
       next = path.size();
-    const auto segment = decode_segment(path.substr(pos + 1, next - pos - 1));
+    auto segment = decode_segment(path.substr(pos + 1, next - pos - 1));
     if (segment == "." || segment == "..")
       return segment;
     pos = next;

@@ -89,7 +89,7 @@ TEST(validate_command, unconfigured_integrations_fail_only_with_a_config) {
 
 /// A seed of tests/fuzz/regressions/runbook, copied into `dir` under `name`.
 std::string copy_seed(const temp_dir& dir, const std::string& seed) {
-  const auto to = dir.file(seed);
+  auto to = dir.file(seed);
   fs::copy_file(source_dir() + "/tests/fuzz/regressions/runbook/" + seed, to);
   return to;
 }
