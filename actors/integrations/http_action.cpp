@@ -83,27 +83,19 @@ std::string describe_char(unsigned char c) {
   }
 }
 
-/// Percent-decodes one path segment (for the dot-segment check only).
-std::string decode_segment(std::string_view s) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && nibble(s[i + 1]) >= 0 && nibble(s[i + 2]) >= 0) {
-      out += static_cast<char>(nibble(s[i + 1]) * 16 + nibble(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
+/// True when `segment` is `.` or `..`, a dot also written `%2E` or `%2e`.
+bool is_dot_segment(std::string_view segment) {
+  std::size_t dots = 0;
+  for (std::size_t i = 0; i < segment.size(); ++dots) {
+    if (segment[i] == '.')
+      i += 1;
+    else if (segment.substr(i, 2) == "%2" && i + 2 < segment.size()
+             && (segment[i + 2] == 'E' || segment[i + 2] == 'e'))
+      i += 3;
+    else
+      return false;
   }
-  return out;
+  return dots == 1 || dots == 2;
 }
 
 /// The URL's first `.` or `..` path segment (also percent-encoded), or empty. libcurl (and
@@ -121,9 +113,9 @@ std::string dot_segment(std::string_view url) {
     auto next = path.find('/', pos + 1);
     if (next == std::string_view::npos)
       next = path.size();
-    auto segment = decode_segment(path.substr(pos + 1, next - pos - 1));
-    if (segment == "." || segment == "..")
-      return segment;
+    const auto segment = path.substr(pos + 1, next - pos - 1);
+    if (is_dot_segment(segment))
+      return std::string{segment};
     pos = next;
   }
   return {};

@@ -34,59 +34,6 @@ bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
   return pred();
 }
 
-TEST(workflow_kill, kills_the_process_group_of_the_running_command_now) {
-  test::temp_dir dir;
-  auto db = storage::database::open({dir.file("data")});
-  ASSERT_TRUE(db);
-  auto log = storage::event_log::open(**db, model::clock::system(), model::sync_policy::none, 24h);
-  ASSERT_TRUE(log);
-  actors::system_config cfg{2};
-  caf::actor_system sys{cfg};
-  actors::workflow_service_options opts;
-  opts.sync = model::sync_policy::none;
-  actors::workflow_service wf{sys, **db, **log, model::clock::system(), opts};
-  const auto child_pid_file = dir.file("child.pid");
-  auto loaded = runbook::load_runbook_text(R"(
-name: hang
-steps:
-  - name: hang
-    action: exec
-    # A shell that starts a child and waits: kill must take both (the whole group).
-    command: ["sh", "-c", "sleep 300 & echo $! > )"
-                                             + child_pid_file + R"(; wait"]
-    timeout: 10m
-  - name: never
-    action: noop
-)",
-                                           "hang.yaml", "hang.yaml", {});
-  ASSERT_TRUE(loaded);
-  auto book = std::make_shared<const runbook::runbook>(std::move(loaded).value());
-  auto id = wf.execute(book, {});
-  ASSERT_TRUE(id) << describe(id.error());
-  ASSERT_TRUE(eventually([&] {
-    return std::filesystem::exists(child_pid_file) && !test::read_file(child_pid_file).empty();
-  }));
-  const pid_t child = std::stoi(test::read_file(child_pid_file));
-  ASSERT_EQ(::kill(child, 0), 0) << "the child should be running";
-  const auto t0 = std::chrono::steady_clock::now();
-  auto answer = wf.kill(*id);
-  ASSERT_TRUE(answer) << describe(answer.error());
-  EXPECT_EQ(*answer, "cancelling");
-  ASSERT_TRUE(eventually([&] {
-    auto rec = wf.store().get(*id);
-    return rec && rec->state == model::workflow_state::cancelled;
-  }));
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
-  auto rec = wf.store().get(*id);
-  EXPECT_EQ(rec->reason, "killed by operator");
-  EXPECT_EQ(rec->steps[1].status, model::step_status::pending) << "nothing runs after a kill";
-  // The grandchild died with its group (reaped by init, so kill(pid, 0) fails).
-  EXPECT_TRUE(eventually([&] { return ::kill(child, 0) != 0; }, 2s))
-    << "child " << child << " survived";
-  wf.stop();
-  (*log)->close();
-}
-
 /// A run of `command` (its first step) with a pid file, on the real scheduler.
 struct command_run {
   test::temp_dir dir;
@@ -134,6 +81,29 @@ steps:
     return id ? *id : std::string{};
   }
 };
+
+TEST(workflow_kill, kills_the_process_group_of_the_running_command_now) {
+  command_run run{5s};
+  // A shell that starts a child and waits: kill must take both (the whole group).
+  const auto id = run.start("sleep 300 & echo $! > " + run.pid_file + "; wait");
+  const pid_t child = std::stoi(test::read_file(run.pid_file));
+  ASSERT_EQ(::kill(child, 0), 0) << "the child should be running";
+  const auto t0 = std::chrono::steady_clock::now();
+  auto answer = run.wf->kill(id);
+  ASSERT_TRUE(answer) << describe(answer.error());
+  EXPECT_EQ(*answer, "cancelling");
+  ASSERT_TRUE(eventually([&] {
+    auto rec = run.wf->store().get(id);
+    return rec && rec->state == model::workflow_state::cancelled;
+  }));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  auto rec = run.wf->store().get(id);
+  EXPECT_EQ(rec->reason, "killed by operator");
+  EXPECT_EQ(rec->steps[1].status, model::step_status::pending) << "nothing runs after a kill";
+  // The grandchild died with its group (reaped by init, so kill(pid, 0) fails).
+  EXPECT_TRUE(eventually([&] { return ::kill(child, 0) != 0; }, 2s))
+    << "child " << child << " survived";
+}
 
 TEST(workflow_kill, cancel_inside_a_120_s_command_stops_it_and_reads_cancelled_within_5_s) {
   command_run run{5s};

@@ -311,9 +311,11 @@ steps:
   EXPECT_EQ(settle(*id).state, workflow_state::completed);
   ASSERT_EQ(server.requests().size(), 1U);
   EXPECT_EQ(server.requests()[0].target, "/api/v1/items?limit=5");
-  id = wf->execute(book, {}, one_label("p", "../admin"));
-  ASSERT_TRUE(id);
-  EXPECT_EQ(settle(*id).state, workflow_state::failed);
+  for (const std::string value : {"../admin", "%2e%2E/admin", "x/%2E/y"}) {
+    id = wf->execute(book, {}, one_label("p", value));
+    ASSERT_TRUE(id);
+    EXPECT_EQ(settle(*id).state, workflow_state::failed) << value;
+  }
   EXPECT_EQ(server.requests().size(), 1U);
 }
 
