@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
@@ -17,6 +18,7 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include "runtime/model/errc.hpp"
 #include "runtime/model/logger.hpp"
@@ -96,9 +98,21 @@ rocksdb::WALRecoveryMode to_rocksdb(model::wal_recovery_mode m) {
   return rocksdb::WALRecoveryMode::kPointInTimeRecovery;
 }
 
-rocksdb::ColumnFamilyOptions column_options(column c) {
+rocksdb::ColumnFamilyOptions column_options(column c, const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions table;
+  // One bounded cache for everything read: left alone, every table keeps its index and filter
+  // in memory outside any cache, so memory grows with the data (a soak at 7,600 events/s grew
+  // 55% in 20 minutes), and each family has its own 8 MiB cache besides. Partitioned indexes
+  // and filters keep what each lookup needs small; level 0 (read by every lookup) stays pinned.
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.pin_top_level_index_and_filter = true;
+  table.index_type = rocksdb::BlockBasedTableOptions::IndexType::kTwoLevelIndexSearch;
+  table.partition_filters = true;
+  table.metadata_block_size = 4096;
   // Point lookups dominate the dedup index and the state tables: bloom filters keep
   // misses (the common case for dedup) off the disk.
   if (c == column::dedup || c == column::event_state || c == column::workflows)
@@ -177,12 +191,16 @@ caf::expected<std::unique_ptr<database>> database::open(const database_options& 
   db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_opts.info_log = std::make_shared<forwarding_logger>();
   db_opts.listeners.push_back(std::make_shared<no_auto_recovery>());
+  // High-priority share: index and filter blocks, which every lookup needs, before data blocks.
+  self->cache_ = rocksdb::NewLRUCache(opts.cache_bytes, -1, false, 0.5);
+  self->memtable_bytes_ = opts.memtable_bytes;
+  db_opts.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(opts.memtable_bytes);
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions{});
   for (std::size_t i = 0; i < column_count; ++i) {
     auto c = static_cast<column>(i);
-    descriptors.emplace_back(std::string{to_string(c)}, column_options(c));
+    descriptors.emplace_back(std::string{to_string(c)}, column_options(c, self->cache_));
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   auto st = rocksdb::DB::Open(db_opts, db_dir, descriptors, &handles, &self->db_);
@@ -321,6 +339,20 @@ storage_health database::health() const {
                 + "); writes wait and resume by themselves when there is room";
   }
   return h;
+}
+
+storage_memory database::memory() const {
+  storage_memory m;
+  uint64_t v = 0;
+  if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &v))
+    m.memtables = v;
+  if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimateTableReadersMem, &v))
+    m.table_readers = v;
+  m.memtable_budget = memtable_bytes_;
+  m.cache = cache_->GetUsage();
+  m.cache_pinned = cache_->GetPinnedUsage();
+  m.cache_capacity = cache_->GetCapacity();
+  return m;
 }
 
 caf::error database::write(rocksdb::WriteBatch& batch, bool sync, std::string_view what) {

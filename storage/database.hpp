@@ -21,6 +21,7 @@ namespace rocksdb {
 class WriteBatch;
 class DB;
 class ColumnFamilyHandle;
+class Cache;
 class Status;
 } // namespace rocksdb
 
@@ -69,6 +70,13 @@ struct database_options {
   /// Writes are refused while the filesystem has less free space than this (0: never);
   /// `storage.min_free_bytes` of the config.
   uint64_t min_free_bytes = 0;
+  /// Capacity of the one block cache shared by every column family: data blocks and, charged
+  /// to it, the index and filter blocks of every table (`storage.cache_bytes`). With the
+  /// memtable budget it bounds RocksDB's memory however much data the directory holds.
+  uint64_t cache_bytes = 64ULL << 20;
+  /// All memtables of all column families together; past it the largest is flushed
+  /// (`storage.memtable_bytes`).
+  uint64_t memtable_bytes = 128ULL << 20;
   /// Tests only: the format to migrate to and the steps to get there (0 / empty: this
   /// binary's `format_version` and `format_migrations()`).
   uint32_t test_format_version = 0;
@@ -95,6 +103,16 @@ struct storage_health {
   condition state = condition::ok;
   std::string message;     ///< why writes are refused (empty when ok)
   uint64_t free_bytes = 0; ///< free space of the data directory's filesystem, last look
+};
+
+/// Where RocksDB's memory is, now (`vigil_storage_memory_bytes`).
+struct storage_memory {
+  uint64_t memtables = 0;       ///< active and immutable memtables of every column family
+  uint64_t memtable_budget = 0; ///< `memtable_bytes`
+  uint64_t cache = 0;           ///< blocks in the shared cache: data, index, filter
+  uint64_t cache_pinned = 0;    ///< of those, held by readers or pinned (level-0 metadata)
+  uint64_t cache_capacity = 0;  ///< `cache_bytes`
+  uint64_t table_readers = 0;   ///< table metadata outside the cache (small: top-level indexes)
 };
 
 /// Name of a storage condition: `ok`, `low_space`, `failed`.
@@ -136,6 +154,9 @@ public:
   /// every 100 ms.
   [[nodiscard]] storage_health health() const;
 
+  /// RocksDB's memory by kind. Thread-safe.
+  [[nodiscard]] storage_memory memory() const;
+
   // -- lifecycle ---------------------------------------------------------------
 
   /// Records that this process is stopping cleanly (written to `meta`, synced).
@@ -173,6 +194,8 @@ private:
   mutable std::mutex failure_mtx_;
   std::string failure_; ///< guarded by failure_mtx_
   data_dir_lock lock_;
+  std::shared_ptr<rocksdb::Cache> cache_;
+  uint64_t memtable_bytes_ = 0;
   rocksdb::DB* db_ = nullptr;
   std::array<rocksdb::ColumnFamilyHandle*, column_count> handles_{};
   open_report report_;

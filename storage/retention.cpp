@@ -1,7 +1,7 @@
 #include "storage/retention.hpp"
 
+#include <algorithm>
 #include <cstdio>
-#include <limits>
 #include <memory>
 #include <unistd.h>
 #include <vector>
@@ -22,20 +22,9 @@ namespace vigil::storage {
 
 namespace {
 
-/// Finished runs created before `before`, oldest first.
-caf::expected<std::vector<model::workflow_record>> finished_before(workflow_store& store,
-                                                                   model::timestamp before) {
-  workflow_query q;
-  q.limit = std::numeric_limits<std::size_t>::max();
-  auto all = store.list(q);
-  if (!all)
-    return std::move(all.error());
-  std::vector<model::workflow_record> out;
-  for (auto it = all->rbegin(); it != all->rend(); ++it)
-    if (model::is_terminal(it->state) && it->created_at < before)
-      out.push_back(std::move(*it));
-  return out;
-}
+/// Deletes per write batch: a sweep after a long stop may find millions of expired keys, and
+/// one batch of them all would hold them all in memory at once.
+constexpr uint32_t batch_limit = 10'000;
 
 } // namespace
 
@@ -44,23 +33,31 @@ caf::expected<retention_report> sweep(database& db, workflow_store& store,
                                       model::timestamp now) {
   retention_report rep;
   // Runs.
-  auto runs = finished_before(store, runs_before);
-  if (!runs)
-    return std::move(runs.error());
-  std::vector<std::string> ids;
-  ids.reserve(runs->size());
-  for (const auto& r : *runs)
-    ids.push_back(r.id);
-  auto removed = store.remove(ids);
-  if (!removed)
-    return std::move(removed.error());
-  rep.runs = *removed;
+  auto ids = store.finished_before(runs_before);
+  if (!ids)
+    return std::move(ids.error());
+  for (std::size_t from = 0; from < ids->size(); from += batch_limit) {
+    const auto to = std::min(ids->size(), from + std::size_t{batch_limit});
+    auto removed = store.remove({ids->begin() + static_cast<std::ptrdiff_t>(from),
+                                 ids->begin() + static_cast<std::ptrdiff_t>(to)});
+    if (!removed)
+      return std::move(removed.error());
+    rep.runs += *removed;
+  }
 
   // Events: oldest first, while older than the cutoff; only dispatched ones go.
   auto& raw = db.db();
   rocksdb::WriteBatch batch;
-  std::unique_ptr<rocksdb::Iterator> it{
-    raw.NewIterator(rocksdb::ReadOptions{}, db.handle(column::events))};
+  auto flush = [&]() -> caf::error {
+    if (batch.Count() == 0)
+      return {};
+    auto err = db.write(batch, false, "cannot remove expired data");
+    batch.Clear();
+    return err;
+  };
+  rocksdb::ReadOptions scan;
+  scan.fill_cache = false; // a sweep walks everything once: keep the cache for the hot set
+  std::unique_ptr<rocksdb::Iterator> it{raw.NewIterator(scan, db.handle(column::events))};
   std::string state;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto seq = parse_seq_key({it->key().data(), it->key().size()});
@@ -71,16 +68,18 @@ caf::expected<retention_report> sweep(database& db, workflow_store& store,
       continue;
     if (e->received_at >= events_before)
       break;
-    auto st = raw.Get(rocksdb::ReadOptions{}, db.handle(column::event_state), it->key(), &state);
+    auto st = raw.Get(scan, db.handle(column::event_state), it->key(), &state);
     if (!st.ok() || state.empty() || state[0] != static_cast<char>(event_state::dispatched))
       continue;
     batch.Delete(db.handle(column::events), it->key());
     batch.Delete(db.handle(column::event_state), it->key());
     ++rep.events;
+    if (batch.Count() >= batch_limit)
+      if (auto err = flush())
+        return err;
   }
   // Idempotency keys past their window.
-  std::unique_ptr<rocksdb::Iterator> dit{
-    raw.NewIterator(rocksdb::ReadOptions{}, db.handle(column::dedup))};
+  std::unique_ptr<rocksdb::Iterator> dit{raw.NewIterator(scan, db.handle(column::dedup))};
   const int64_t now_ns = model::to_unix_nanos(now);
   for (dit->SeekToFirst(); dit->Valid(); dit->Next()) {
     decoder dec{{dit->value().data(), dit->value().size()}};
@@ -90,30 +89,35 @@ caf::expected<retention_report> sweep(database& db, workflow_store& store,
     if (dec.ok() && expires <= now_ns) {
       batch.Delete(db.handle(column::dedup), dit->key());
       ++rep.dedup;
+      if (batch.Count() >= batch_limit)
+        if (auto err = flush())
+          return err;
     }
   }
-  if (batch.Count() > 0) {
-    if (auto err = db.write(batch, false, "cannot remove expired data"))
-      return err;
-  }
+  if (auto err = flush())
+    return err;
   return rep;
 }
 
 caf::expected<std::size_t> archive_runs(workflow_store& store, model::timestamp before,
                                         const std::string& path) {
-  auto runs = finished_before(store, before);
-  if (!runs)
-    return std::move(runs.error());
+  auto ids = store.finished_before(before);
+  if (!ids)
+    return std::move(ids.error());
   std::FILE* f = std::fopen(path.c_str(), "ae");
   if (f == nullptr)
     return make_error(errc::io_error, "cannot open " + path + " for writing");
-  std::vector<std::string> ids;
-  for (const auto& r : *runs) {
+  std::vector<std::string> archived;
+  archived.reserve(ids->size());
+  for (const auto& id : *ids) {
+    auto r = store.get(id);
+    if (!r)
+      continue; // removed meanwhile, or damaged (the store warned): not archived, not removed
     model::json_writer w;
     w.begin_object().key("run");
-    model::write_workflow_json(w, r, true);
+    model::write_workflow_json(w, *r, true);
     w.key("logs").begin_array();
-    if (auto entries = store.log(r.id))
+    if (auto entries = store.log(id))
       for (const auto& e : *entries)
         model::write_log_entry_json(w, e);
     w.end_array().end_object();
@@ -123,14 +127,14 @@ caf::expected<std::size_t> archive_runs(workflow_store& store, model::timestamp 
       std::fclose(f);
       return make_error(errc::io_error, "cannot write " + path);
     }
-    ids.push_back(r.id);
+    archived.push_back(id);
   }
   // Durable before anything is removed.
   const bool synced = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
   std::fclose(f);
   if (!synced)
     return make_error(errc::io_error, "cannot sync " + path);
-  auto removed = store.remove(ids);
+  auto removed = store.remove(archived);
   if (!removed)
     return std::move(removed.error());
   return *removed;

@@ -253,6 +253,30 @@ workflow_store::list(const workflow_query& q) const {
   return out;
 }
 
+caf::expected<std::vector<std::string>>
+workflow_store::finished_before(model::timestamp before) const {
+  std::vector<std::string> out;
+  const auto lower = slice(run_prefix);
+  const auto upper = slice(run_prefix_end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower;
+  ro.iterate_upper_bound = &upper;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it{db_.db().NewIterator(ro, db_.handle(column::workflows))};
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const auto summary = peek_workflow(view(it->value()));
+    if (!summary) {
+      warn_damaged("checkpoint", view(it->key()));
+      continue;
+    }
+    if (model::is_terminal(summary->state) && summary->created_at < before)
+      out.emplace_back(view(it->key())); // the key is the id
+  }
+  if (!it->status().ok())
+    return database::to_error(it->status(), "cannot list finished workflows");
+  return out;
+}
+
 caf::expected<std::vector<model::workflow_record>> workflow_store::unfinished() const {
   std::vector<model::workflow_record> out;
   const auto lower = slice(run_prefix);

@@ -88,6 +88,12 @@ public:
   [[nodiscard]] caf::expected<std::vector<model::workflow_record>>
   list(const workflow_query& q) const;
 
+  /// Ids of the finished runs created before `before`, oldest first: every one of them, however
+  /// many runs the store holds (retention and archiving). Reads only each checkpoint's header,
+  /// and keeps the blocks it walks out of the cache.
+  [[nodiscard]] caf::expected<std::vector<std::string>>
+  finished_before(model::timestamp before) const;
+
   /// Every run not in a terminal state, oldest first (what a restart resumes).
   [[nodiscard]] caf::expected<std::vector<model::workflow_record>> unfinished() const;
 

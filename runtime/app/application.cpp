@@ -340,8 +340,13 @@ caf::expected<std::unique_ptr<application>> application::start(model::config cfg
       "refusing to listen on " + c.server.listen.to_string()
         + " without auth.tokens: configure tokens, listen on loopback, or pass --insecure");
 
-  auto db = storage::database::open(
-    {c.storage.path, c.storage.wal_recovery, true, c.storage.min_free_bytes});
+  storage::database_options opts;
+  opts.path = c.storage.path;
+  opts.wal_recovery = c.storage.wal_recovery;
+  opts.min_free_bytes = c.storage.min_free_bytes;
+  opts.cache_bytes = c.storage.cache_bytes;
+  opts.memtable_bytes = c.storage.memtable_bytes;
+  auto db = storage::database::open(opts);
   if (!db)
     return std::move(db.error());
   p->db = std::move(*db);

@@ -400,6 +400,23 @@ std::string metrics::prometheus_text() const {
     b.single_gauge("vigil_storage_free_bytes",
                    "Free space of the data directory's filesystem (for an unprivileged writer).",
                    static_cast<double>(h.free_bytes));
+    const auto m = src_.database->memory();
+    auto& used = b.family("vigil_storage_memory_bytes",
+                          "RocksDB's memory by kind: memtables, the shared block cache (index and "
+                          "filter blocks included; cache_pinned is the part in use), and table "
+                          "metadata outside the cache.",
+                          prom::MetricType::Gauge);
+    family_builder::gauge(used, static_cast<double>(m.memtables), {{"kind", "memtables"}});
+    family_builder::gauge(used, static_cast<double>(m.cache), {{"kind", "cache"}});
+    family_builder::gauge(used, static_cast<double>(m.cache_pinned), {{"kind", "cache_pinned"}});
+    family_builder::gauge(used, static_cast<double>(m.table_readers),
+                          {{"kind", "table_readers"}});
+    auto& limit = b.family("vigil_storage_memory_limit_bytes",
+                           "The bounds of RocksDB's memory: storage.memtable_bytes and "
+                           "storage.cache_bytes.",
+                           prom::MetricType::Gauge);
+    family_builder::gauge(limit, static_cast<double>(m.memtable_budget), {{"kind", "memtables"}});
+    family_builder::gauge(limit, static_cast<double>(m.cache_capacity), {{"kind", "cache"}});
   }
   if (src_.event_log != nullptr || src_.workflow_store != nullptr) {
     auto& f = b.family("vigil_storage_write_seconds",

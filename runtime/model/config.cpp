@@ -102,7 +102,9 @@ void read_engine(yaml_reader& r, const YAML::Node& n, engine_config& out) {
 void read_storage(yaml_reader& r, const YAML::Node& n, storage_config& out) {
   const std::string path = "storage";
   if (!r.expect_map(
-        n, path, {"path", "sync", "dedup_window", "wal_recovery", "retention", "min_free_bytes"}))
+        n, path,
+        {"path", "sync", "dedup_window", "wal_recovery", "retention", "min_free_bytes",
+         "cache_bytes", "memtable_bytes"}))
     return;
   r.read(n, "path", path, out.path);
   if (out.path.empty())
@@ -114,6 +116,8 @@ void read_storage(yaml_reader& r, const YAML::Node& n, storage_config& out) {
                               : sync_policy::batch;
   r.read(n, "dedup_window", path, out.dedup_window, 1s, max_duration);
   r.read(n, "min_free_bytes", path, out.min_free_bytes, 0, uint64_t{1} << 50);
+  r.read(n, "cache_bytes", path, out.cache_bytes, uint64_t{1} << 20, uint64_t{1} << 40);
+  r.read(n, "memtable_bytes", path, out.memtable_bytes, uint64_t{4} << 20, uint64_t{1} << 40);
   std::string wal{to_string(out.wal_recovery)};
   r.read_choice(n, "wal_recovery", path, wal,
                 {"point_in_time", "absolute_consistency", "tolerate_corrupted_tail"});

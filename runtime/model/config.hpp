@@ -91,6 +91,10 @@ struct storage_config {
   /// space than this, and resume by themselves when it has more: RocksDB needs room to flush
   /// its memtables, and its recovery from a write that ran out of space is not safe.
   uint64_t min_free_bytes = 256ULL << 20;
+  /// RocksDB's block cache, shared by every column family, index and filter blocks included.
+  uint64_t cache_bytes = 64ULL << 20;
+  /// All memtables together; past it the largest is flushed.
+  uint64_t memtable_bytes = 128ULL << 20;
 };
 
 struct circuit_breaker_config {

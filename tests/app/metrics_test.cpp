@@ -91,6 +91,10 @@ TEST_F(metrics_test, exposition_passes_promtool_and_counts_the_traffic) {
   EXPECT_EQ(sample(m, "vigil_ingest_to_trigger_seconds_count"), 4);
   EXPECT_EQ(sample(m, R"(vigil_recovery_actions_total{strategy="fail",outcome="failed"})"), 1);
   EXPECT_GE(sample(m, R"(vigil_storage_write_seconds_count{store="event_log"})"), 1);
+  EXPECT_EQ(sample(m, R"(vigil_storage_memory_limit_bytes{kind="cache"})"), 64 << 20);
+  EXPECT_EQ(sample(m, R"(vigil_storage_memory_limit_bytes{kind="memtables"})"), 128 << 20);
+  EXPECT_GT(sample(m, R"(vigil_storage_memory_bytes{kind="memtables"})"), 0);
+  EXPECT_GE(sample(m, R"(vigil_storage_memory_bytes{kind="cache"})"), 0);
   EXPECT_EQ(sample(m, R"(vigil_circuit_breaker_state{integration="pagerduty"})"), 0);
   EXPECT_GT(sample(m, "process_resident_memory_bytes"), 0);
   EXPECT_EQ(m.find("rk-do-not-show"), std::string::npos);

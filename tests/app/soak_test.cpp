@@ -88,6 +88,22 @@ struct rss_sample {
   uint64_t kib = 0;
 };
 
+/// The sum of `vigil_storage_memory_bytes` (RocksDB's memtables, cache, table metadata) in a
+/// `/metrics` text, and the lines it summed.
+std::pair<double, std::string> storage_memory(const std::string& metrics) {
+  double sum = 0;
+  std::string lines;
+  std::istringstream in{metrics};
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("vigil_storage_memory_bytes{", 0) != 0)
+      continue;
+    lines += "    " + line + "\n";
+    if (line.find("cache_pinned") == std::string::npos) // part of the cache, not added twice
+      sum += std::strtod(line.c_str() + line.rfind(' ') + 1, nullptr);
+  }
+  return {sum, lines};
+}
+
 TEST(soak, an_hour_at_half_the_maximum_rate_keeps_memory_and_p99_flat) {
   const int minutes = soak_minutes();
   // The settling time: 10 minutes of an hour (shorter runs, for trying the test, settle for a
@@ -160,15 +176,20 @@ steps:
   //    start ten runs of about 1.1 s each: about 11 in flight under the shipped max_concurrent
   //    of 20, so none waits as pending (at 20/s the runs queue without end and time out).
   std::vector<rss_sample> rss;
+  std::vector<rss_sample> rocksdb_mem; // from /metrics, once a minute
   std::mutex rss_mtx;
   std::atomic<bool> done{false};
   const auto soak_start = steady::now();
   std::thread sampler{[&] {
-    while (!done.load()) {
+    test::http_client metrics{server.port()};
+    for (int n = 0; !done.load(); ++n) {
       const auto t = std::chrono::duration<double, std::ratio<60>>(steady::now() - soak_start);
+      const double db_mem = n % 12 == 0 ? storage_memory(metrics.get("/metrics").body).first : -1;
       {
         std::lock_guard<std::mutex> guard{rss_mtx};
         rss.push_back({t.count(), rss_kib(pid)});
+        if (db_mem >= 0)
+          rocksdb_mem.push_back({t.count(), static_cast<uint64_t>(db_mem / 1024)});
       }
       for (int i = 0; i < 50 && !done.load(); ++i)
         std::this_thread::sleep_for(100ms);
@@ -226,6 +247,20 @@ steps:
   ASSERT_GT(rss_settled, 0);
   ASSERT_GT(rss_end, 0);
   const double growth = rss_end / rss_settled - 1;
+  auto mean_of = [&](const std::vector<rss_sample>& v, double from, double to) {
+    double sum = 0;
+    int n = 0;
+    for (const auto& r : v)
+      if (r.minute >= from && r.minute < to) {
+        sum += static_cast<double>(r.kib);
+        ++n;
+      }
+    return n > 0 ? sum / n : 0.0;
+  };
+  const double db_settled = mean_of(rocksdb_mem, settle, settle + window);
+  const double db_end = mean_of(rocksdb_mem, minutes - window, minutes + 1);
+  test::http_client client{server.port()};
+  const auto db_now = storage_memory(client.get("/metrics").body);
   auto number = [](simdjson::simdjson_result<simdjson::dom::element> e, const char* what) {
     double v = 0;
     EXPECT_EQ(e.get_double().get(v), simdjson::SUCCESS) << "report.json lacks " << what;
@@ -251,7 +286,10 @@ steps:
       << "  RSS at start " << rss_first / 1024 << " MiB; mean over " << window << " min after "
       << settle << " min " << rss_settled / 1024 << " MiB, over the last " << window << " min "
       << rss_end / 1024 << " MiB: growth " << growth * 100 << "% (peak after settling "
-      << rss_peak_after / 1024 << " MiB)\n  service calls " << service.requests().size() << "\n";
+      << rss_peak_after / 1024 << " MiB)\n  RocksDB (vigil_storage_memory_bytes) mean "
+      << db_settled / 1024 << " MiB after settling, " << db_end / 1024
+      << " MiB over the last " << window << " min; at the end:\n"
+      << db_now.second << "  service calls " << service.requests().size() << "\n";
   std::cout << out.str();
   const char* report_path = std::getenv("VIGIL_SOAK_REPORT");
   std::ofstream{report_path != nullptr ? report_path : "soak-report.txt"} << out.str();
@@ -261,7 +299,6 @@ steps:
   EXPECT_LE(block_p99.back(), block_p99.front() * 1.5 + 2) << out.str();
   EXPECT_GT(expected, 0U);
   EXPECT_EQ(missing, 0U) << out.str();
-  test::http_client client{server.port()};
   auto failed = client.get("/api/workflows?status=failed&limit=5");
   EXPECT_EQ(failed.status, 200);
   EXPECT_EQ(failed.body.find("\"id\""), std::string::npos) << failed.body;

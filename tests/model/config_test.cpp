@@ -95,6 +95,20 @@ TEST(config, env_vars_expand_with_defaults) {
   EXPECT_EQ(cfg.value().integrations.at(0).type, "pagerduty");
 }
 
+TEST(config, storage_memory_bounds_are_read_and_checked) {
+  auto cfg = load("storage: {cache_bytes: 268435456, memtable_bytes: 33554432}\n");
+  ASSERT_TRUE(cfg) << cfg.errors().front().to_string();
+  EXPECT_EQ(cfg.value().storage.cache_bytes, 256ULL << 20);
+  EXPECT_EQ(cfg.value().storage.memtable_bytes, 32ULL << 20);
+  EXPECT_EQ(load("").value().storage.cache_bytes, 64ULL << 20);
+  EXPECT_EQ(load("").value().storage.memtable_bytes, 128ULL << 20);
+  auto small = load("storage: {cache_bytes: 1000, memtable_bytes: -1}\n");
+  ASSERT_FALSE(small);
+  ASSERT_EQ(small.errors().size(), 2U);
+  EXPECT_EQ(small.errors()[0].path, "storage.cache_bytes");
+  EXPECT_EQ(small.errors()[1].path, "storage.memtable_bytes");
+}
+
 TEST(config, every_problem_is_reported_at_once) {
   auto cfg = load("server: {listen: nowhere}\nstorage: {sync: sometimes}\nbogus: 1\n");
   ASSERT_FALSE(cfg);
