@@ -45,6 +45,8 @@ struct engine_stats {
   std::atomic<int64_t> active{0};     ///< run actors in memory
   std::atomic<int64_t> hibernated{0}; ///< parked runs out of memory (a gate, a long wait)
   std::atomic<int64_t> pending{0};
+  /// Alerts whose run finished within their runbook's `dedup_window` (remembered, then dropped).
+  std::atomic<int64_t> recently_finished{0};
   std::atomic<uint64_t> processing_errors{0}; ///< the engine itself failed on an event
   std::atomic<uint64_t> poisoned{0};          ///< events set aside after max_attempts
 };

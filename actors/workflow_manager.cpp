@@ -46,6 +46,14 @@ struct manager_state {
     std::string runbook;
     uint64_t fingerprint = 0;
     std::string key;
+    std::chrono::milliseconds dedup_window{0}; ///< the runbook's, when the run started
+  };
+  /// When a run of (runbook, alert) last finished, and until when that matters (its runbook's
+  /// `dedup_window` then). Dropped once past: the map holds the alerts of one window, not every
+  /// alert ever seen.
+  struct finish_mark {
+    model::timestamp at{};
+    model::timestamp forget_at{};
   };
   std::unordered_map<std::string, slot> active;
   /// Parked runs out of memory: when they wake (0: when addressed).
@@ -60,7 +68,8 @@ struct manager_state {
   std::map<std::pair<std::string, uint64_t>, std::string> by_runbook_fp;
   std::unordered_multimap<uint64_t, std::string> by_fp;
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> by_key;
-  std::map<std::pair<std::string, uint64_t>, model::timestamp> last_finished;
+  std::map<std::pair<std::string, uint64_t>, finish_mark> last_finished;
+  uint32_t finishes_since_prune = 0;
   std::unordered_set<std::string> stored_sources;
   std::unordered_map<uint64_t, creating_batch> creating;
   uint64_t next_batch = 0;
@@ -158,10 +167,36 @@ void spawn_run(self_ptr self, waiting_run run) {
   s.runbook = run.rec.runbook;
   s.fingerprint = run.rec.trigger.fingerprint;
   s.key = run.rec.concurrency_key;
+  s.dedup_window = run.book->dedup_window;
   const auto id = run.rec.id;
   s.actor = spawn_workflow_run(self->system(), st.eng, caf::actor_cast<caf::actor>(self),
                                std::move(run.book), std::move(run.rec));
   st.active.emplace(id, std::move(s));
+}
+
+/// Remembers that a run of `slot` finished now (for its runbook's `dedup_window`); every 1024
+/// finishes, forgets the marks whose window has passed.
+void remember_finish(manager_state& st, const manager_state::slot& slot) {
+  const auto now = st.eng->clock->now();
+  if (slot.dedup_window.count() > 0) {
+    auto [it, added] = st.last_finished.insert_or_assign(
+      {slot.runbook, slot.fingerprint},
+      manager_state::finish_mark{now, now + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                              slot.dedup_window)});
+    if (added)
+      st.eng->stats.recently_finished.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (++st.finishes_since_prune < 1024)
+    return;
+  st.finishes_since_prune = 0;
+  for (auto it = st.last_finished.begin(); it != st.last_finished.end();) {
+    if (it->second.forget_at <= now) {
+      it = st.last_finished.erase(it);
+      st.eng->stats.recently_finished.fetch_sub(1, std::memory_order_relaxed);
+    } else {
+      ++it;
+    }
+  }
 }
 
 /// Arms the manager's one timer for the earliest wake-up.
@@ -375,7 +410,7 @@ caf::actor spawn_workflow_manager(caf::actor_system& sys, engine* eng) {
           if (book->dedup_window.count() > 0) {
             auto it = st.last_finished.find(rf);
             if (it != st.last_finished.end()
-                && now - it->second
+                && now - it->second.at
                      < std::chrono::duration_cast<std::chrono::nanoseconds>(book->dedup_window))
               continue;
           }
@@ -513,7 +548,7 @@ caf::actor spawn_workflow_manager(caf::actor_system& sys, engine* eng) {
         // The last of many runs: hand memory the hash maps held back.
         if (st.active.empty() && st.hibernated.empty())
           st.active.rehash(0);
-        st.last_finished[{slot.runbook, slot.fingerprint}] = st.eng->clock->now();
+        remember_finish(st, slot);
         admit(self);
       },
       [=](recover_atom) -> caf::result<uint64_t> {
@@ -551,6 +586,7 @@ caf::actor spawn_workflow_manager(caf::actor_system& sys, engine* eng) {
             slot.runbook = rec.runbook;
             slot.fingerprint = rec.trigger.fingerprint;
             slot.key = rec.concurrency_key;
+            slot.dedup_window = book->dedup_window;
             int64_t wake_at = model::to_unix_nanos(rec.wake_at);
             if (s == workflow_state::waiting) {
               const auto timeout =

@@ -441,5 +441,33 @@ steps:
   EXPECT_EQ(record(c).state, workflow_state::awaiting_gate);
 }
 
+TEST_F(workflow_fixture, dedup_window_holds_back_a_new_run_of_the_same_alert_then_forgets_it) {
+  auto book = load("name: quiet\ndedup_window: 5m\nsteps:\n  - {name: a, action: noop}\n");
+  const auto e = alert({{"alertname", "DiskFull"}, {"instance", "db-1"}});
+  trigger(e, {book});
+  EXPECT_EQ(eng.stats.completed.load(), 1U);
+  EXPECT_EQ(eng.stats.recently_finished.load(), 1);
+  advance(4min);
+  trigger(e, {book}); // within the window: nothing starts
+  EXPECT_EQ(eng.stats.created.load(), 1U);
+  advance(2min);
+  trigger(e, {book}); // past it
+  EXPECT_EQ(eng.stats.created.load(), 2U);
+  EXPECT_EQ(eng.stats.completed.load(), 2U);
+  // A thousand other alerts finish after the window: the marks past it are dropped, so the
+  // manager holds the alerts of one window, not every alert it has seen.
+  advance(6min);
+  for (int i = 0; i < 1024; ++i)
+    trigger(alert({{"alertname", "DiskFull"}, {"instance", "host-" + std::to_string(i)}}), {book});
+  EXPECT_EQ(eng.stats.completed.load(), 1026U);
+  EXPECT_EQ(eng.stats.recently_finished.load(), 1024) << "db-1's mark is forgotten";
+  // A runbook without a window remembers nothing.
+  auto plain = load("name: plain\nsteps:\n  - {name: a, action: noop}\n");
+  trigger(e, {plain});
+  trigger(e, {plain});
+  EXPECT_EQ(eng.stats.recently_finished.load(), 1024);
+  EXPECT_EQ(eng.stats.completed.load(), 1028U);
+}
+
 } // namespace
 } // namespace vigil::test
