@@ -1,6 +1,7 @@
 #include "actors/workflow_manager.hpp"
 
 #include <deque>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -181,8 +182,8 @@ void remember_finish(manager_state& st, const manager_state::slot& slot) {
   if (slot.dedup_window.count() > 0) {
     auto [it, added] = st.last_finished.insert_or_assign(
       {slot.runbook, slot.fingerprint},
-      manager_state::finish_mark{now, now + std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                              slot.dedup_window)});
+      manager_state::finish_mark{
+        now, now + std::chrono::duration_cast<std::chrono::nanoseconds>(slot.dedup_window)});
     if (added)
       st.eng->stats.recently_finished.fetch_add(1, std::memory_order_relaxed);
   }
@@ -303,6 +304,19 @@ caf::error unknown_or_ended(self_ptr self, const std::string& id) {
                                           + " and takes no more commands");
   }
   return make_error(errc::not_found, "no workflow with id " + id);
+}
+
+/// The final state of a run that has ended (not in memory, terminal in the store); nullopt
+/// otherwise. Cancel and kill of such a run change nothing and answer it: what they ensure (the
+/// run does nothing more) already holds, so a `cancel` then `kill` is never an error.
+std::optional<std::string> ended_state(self_ptr self, const std::string& id) {
+  auto& st = self->state;
+  if (st.active.count(id) > 0 || st.hibernated.count(id) > 0 || st.eng->store == nullptr)
+    return std::nullopt;
+  auto rec = st.eng->store->get(id);
+  if (!rec || !model::is_terminal(rec->state))
+    return std::nullopt;
+  return std::string{model::to_string(rec->state)};
 }
 
 /// Forwards a command to the run's actor and relays its answer.
@@ -610,11 +624,15 @@ caf::actor spawn_workflow_manager(caf::actor_system& sys, engine* eng) {
       [=](cancel_atom, const std::string& id) -> caf::result<std::string> {
         if (cancel_waiting(self, id, "cancelled by operator"))
           return std::string{"cancelled"};
+        if (auto ended = ended_state(self, id))
+          return std::move(*ended);
         return forward(self, id, cancel_atom::value);
       },
       [=](kill_atom, const std::string& id) -> caf::result<std::string> {
         if (cancel_waiting(self, id, "killed by operator"))
           return std::string{"cancelled"};
+        if (auto ended = ended_state(self, id))
+          return std::move(*ended);
         return forward(self, id, kill_atom::value);
       },
       [=](pause_atom, const std::string& id) -> caf::result<std::string> {

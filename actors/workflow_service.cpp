@@ -70,6 +70,8 @@ workflow_service::~workflow_service() {
 runbook::repository_report workflow_service::reload() {
   auto report = runbook::load_repository(opts_.repository, opts_.integrations);
   install(report.runbooks);
+  std::lock_guard<std::mutex> guard{overrides_mtx_};
+  rejected_ = report.rejected;
   return report;
 }
 
@@ -77,7 +79,14 @@ runbook::repository_report workflow_service::reload_strict() {
   auto report = runbook::load_repository(opts_.repository, opts_.integrations);
   if (report.errors.empty())
     install(report.runbooks);
+  std::lock_guard<std::mutex> guard{overrides_mtx_};
+  rejected_ = report.rejected;
   return report;
+}
+
+std::map<std::string, model::diagnostics> workflow_service::rejected_files() const {
+  std::lock_guard<std::mutex> guard{overrides_mtx_};
+  return rejected_;
 }
 
 caf::error workflow_service::set_enabled(const std::string& name_or_path, bool enabled) {

@@ -75,6 +75,11 @@ public:
   /// loaded set stays as it was. The report says which.
   runbook::repository_report reload_strict();
 
+  /// The files of the repository that failed validation at the last reload (relative path →
+  /// problems). A runbook whose file is among them still runs its last good version when
+  /// triggered; `execute` refuses it (the file no longer says what would run).
+  [[nodiscard]] std::map<std::string, model::diagnostics> rejected_files() const;
+
   /// Enables or disables a loaded runbook (by name or path) for matching; the choice survives
   /// reloads for as long as the process runs. `not_found` for an unknown runbook.
   caf::error set_enabled(const std::string& name_or_path, bool enabled);
@@ -129,8 +134,9 @@ private:
   std::unique_ptr<engine> engine_;
   caf::actor manager_;
   std::shared_ptr<const runbook_set> set_;
-  std::mutex overrides_mtx_;
-  std::map<std::string, bool> enabled_overrides_; ///< runbook name → enabled
+  mutable std::mutex overrides_mtx_;
+  std::map<std::string, bool> enabled_overrides_;      ///< runbook name → enabled
+  std::map<std::string, model::diagnostics> rejected_; ///< guarded by overrides_mtx_
   bool stopped_ = false;
 };
 

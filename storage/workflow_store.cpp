@@ -237,7 +237,9 @@ workflow_store::list(const workflow_query& q) const {
       warn_damaged("checkpoint", view(it->key()));
       continue;
     }
-    if ((q.state && summary->state != *q.state) || (bounded && summary->created_at < q.since))
+    if ((q.state && summary->state != *q.state)
+        || (q.states != 0 && (q.states & state_bit(summary->state)) == 0)
+        || (bounded && summary->created_at < q.since))
       continue;
     auto r = decode_workflow(value);
     if (!r) {

@@ -38,7 +38,14 @@ struct workflow_query {
   std::string runbook;      ///< name or path; empty: any
   model::timestamp since{}; ///< created at or after (0: no bound)
   std::size_t limit = 100;
+  /// Any of these states (`state_bit`); 0: no such filter. Both filters apply.
+  uint32_t states = 0;
 };
+
+/// The `workflow_query::states` bit of `s`.
+[[nodiscard]] constexpr uint32_t state_bit(model::workflow_state s) noexcept {
+  return uint32_t{1} << static_cast<unsigned>(s);
+}
 
 /// Counters of the store; read from any thread.
 struct workflow_store_stats {

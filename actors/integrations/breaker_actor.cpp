@@ -87,10 +87,16 @@ void arm(self_ptr self, model::timestamp at) {
   self->delayed_send(self, until(at, st.clock->now()), tick_atom::value, ++st.tick_gen);
 }
 
-void arm_probe(self_ptr self) {
+/// Arms the next periodic probe, `health.interval` from now, or at once (`now`: at start and
+/// after every change, so that health is known within a probe's time, not an interval's).
+void arm_probe(self_ptr self, bool now = false) {
   auto& st = self->state;
   ++st.probe_gen;
-  if (st.health_probes && plan_probe(st.cfg))
+  if (!st.health_probes || !plan_probe(st.cfg) || !model::missing_setting(st.cfg).empty())
+    return;
+  if (now)
+    self->send(self, probe_atom::value, st.probe_gen);
+  else
     self->delayed_send(self, st.cfg.health.interval, probe_atom::value, st.probe_gen);
 }
 
@@ -114,6 +120,7 @@ void publish(self_ptr self) {
   h.last_success = st.last_success;
   h.last_failure = st.last_failure;
   h.last_probe = st.last_probe;
+  h.unconfigured = model::missing_setting(st.cfg);
 }
 
 /// Counts and logs a change of the breaker's state.
@@ -246,7 +253,7 @@ caf::behavior breaker(self_ptr self, const breaker_setup& setup) {
   st.bucket.configure(st.cfg.rate_limit, st.clock->now());
   st.adapter = spawn_adapter(self->system(), setup);
   self->link_to(st.adapter);
-  arm_probe(self);
+  arm_probe(self, true);
   publish(self);
   self->set_down_handler([self](const caf::down_msg& dm) {
     auto& st = self->state;
@@ -362,7 +369,10 @@ caf::behavior breaker(self_ptr self, const breaker_setup& setup) {
       publish(self);
     },
     // The operator's flags are already in force (the service set them): act on the queue.
-    [=](enable_atom) { pump(self); },
+    [=](enable_atom) {
+      arm_probe(self, true);
+      pump(self);
+    },
     [=](disable_atom) { pump(self); },
     [=](pause_atom) { publish(self); },
     [=](resume_atom) { pump(self); },
@@ -372,7 +382,10 @@ caf::behavior breaker(self_ptr self, const breaker_setup& setup) {
       st.breaker.configure(cfg.circuit_breaker);
       st.bucket.configure(cfg.rate_limit, st.clock->now());
       self->send(st.adapter, update_atom::value, cfg);
-      arm_probe(self);
+      // What was learnt of the old settings says nothing of the new ones.
+      st.last_probe = probe_result{};
+      arm_probe(self, true);
+      publish(self);
       pump(self);
     },
   };

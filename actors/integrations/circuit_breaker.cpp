@@ -7,6 +7,38 @@ namespace vigil::actors {
 
 using std::chrono::milliseconds;
 
+health_word judge(const integration_health& h) noexcept {
+  if (!h.enabled)
+    return health_word::disabled;
+  if (!h.unconfigured.empty())
+    return health_word::unconfigured;
+  if (h.state != breaker_state::closed)
+    return health_word::unhealthy;
+  if (h.last_probe.ran)
+    return h.last_probe.ok ? health_word::healthy : health_word::unhealthy;
+  const auto success = model::to_unix_nanos(h.last_success);
+  const auto failure = model::to_unix_nanos(h.last_failure);
+  if (success == 0 && failure == 0)
+    return health_word::unknown;
+  return success >= failure ? health_word::healthy : health_word::unhealthy;
+}
+
+std::string_view to_string(health_word w) noexcept {
+  switch (w) {
+    case health_word::healthy:
+      return "healthy";
+    case health_word::unhealthy:
+      return "unhealthy";
+    case health_word::unknown:
+      return "unknown";
+    case health_word::disabled:
+      return "disabled";
+    case health_word::unconfigured:
+      return "unconfigured";
+  }
+  return "unknown";
+}
+
 std::string_view to_string(breaker_state s) noexcept {
   switch (s) {
     case breaker_state::closed:

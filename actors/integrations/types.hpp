@@ -59,7 +59,18 @@ struct integration_health {
   uint64_t queued = 0;                   ///< calls waiting (pause, bulkhead, half-open, rate)
   uint64_t in_flight = 0;
   probe_result last_probe;
+  std::string unconfigured; ///< the setting it needs and lacks (`routing_key`); empty: none
 };
+
+/// How an integration is, in one word (`/api/integrations`, `/api/health`): `disabled` (by an
+/// operator or its config), `unconfigured` (a setting it needs is unset), `unhealthy` (its
+/// breaker is not closed, or its last probe or, with no probe yet, its last call failed),
+/// `healthy` (its last probe or, with no probe yet, its last call succeeded), `unknown` (nothing
+/// has answered yet: a probe goes out at start and after every change).
+enum class health_word : uint8_t { healthy, unhealthy, unknown, disabled, unconfigured };
+
+[[nodiscard]] health_word judge(const integration_health& h) noexcept;
+[[nodiscard]] std::string_view to_string(health_word w) noexcept;
 
 // -- messages between the router, the breakers and the adapters -----------------------------
 

@@ -247,7 +247,7 @@ void application::impl::add_metrics_routes() {
                   return reply(http::error_response(
                     400, "invalid_argument", "metric: required, one of " + metrics::history_names(),
                     {{"metric", "required", -1}}));
-                auto body = figures->history_json(*name);
+                auto body = figures->history_json(*name, std::chrono::steady_clock::now());
                 if (!body)
                   return reply(http::error_response(400, "invalid_argument",
                                                     "metric: unknown metric " + *name + " (known: "
@@ -278,10 +278,21 @@ void application::impl::add_health_routes() {
                 const auto storage = db->health();
                 const bool writable = storage.state == storage::storage_health::condition::ok;
                 const bool ok = ready.load() && writable;
+                // An enabled, configured integration in trouble degrades the node (it still
+                // takes events: 200); `/api/integrations/health` says which and why.
+                uint64_t unhealthy = 0;
+                uint64_t unknown = 0;
+                if (integrations != nullptr)
+                  for (const auto& h : integrations->health()) {
+                    const auto word = actors::judge(h);
+                    unhealthy += word == actors::health_word::unhealthy ? 1 : 0;
+                    unknown += word == actors::health_word::unknown ? 1 : 0;
+                  }
                 w.begin_object()
-                  .field("status", !ready.load() ? "starting"
-                                   : writable    ? "ok"
-                                                 : "unavailable")
+                  .field("status", !ready.load()   ? "starting"
+                                   : !writable     ? "unavailable"
+                                   : unhealthy > 0 ? "degraded"
+                                                   : "ok")
                   .field("version", vigil_version())
                   .field("uptime_seconds", static_cast<int64_t>(uptime.count()));
                 w.key("storage")
@@ -290,7 +301,14 @@ void application::impl::add_health_routes() {
                   .field("free_bytes", storage.free_bytes);
                 if (!writable)
                   w.field("message", storage.message);
-                w.end_object().end_object();
+                w.end_object();
+                w.key("integrations")
+                  .begin_object()
+                  .field("status", unhealthy > 0 ? "degraded" : "ok")
+                  .field("unhealthy", unhealthy)
+                  .field("unknown", unknown)
+                  .end_object();
+                w.end_object();
                 reply(http::json_response(std::move(w).str(), ok ? 200 : 503));
               },
               {},
@@ -329,8 +347,14 @@ application::~application() {
 }
 
 caf::expected<std::unique_ptr<application>> application::start(model::config cfg) {
+  return start(std::move(cfg), model::clock::system());
+}
+
+caf::expected<std::unique_ptr<application>> application::start(model::config cfg,
+                                                               const model::clock& clk) {
   auto p = std::make_unique<impl>();
   p->cfg = std::move(cfg);
+  p->clk = &clk;
   auto& c = p->cfg;
   // Without tokens anyone who can reach the port can operate Vigil: loopback only, unless the
   // operator says otherwise on purpose.

@@ -7,6 +7,7 @@
 
 #include <caf/expected.hpp>
 
+#include "runtime/model/clock.hpp"
 #include "runtime/model/config.hpp"
 
 namespace vigil::actors {
@@ -27,6 +28,10 @@ public:
   /// Opens the data directory, starts the actors and the server. Errors name what failed
   /// (`conflict` when another live process owns the data directory).
   [[nodiscard]] static caf::expected<std::unique_ptr<application>> start(model::config cfg);
+
+  /// Same, on `clk` (tests: times a manual clock sets); `clk` outlives the application.
+  [[nodiscard]] static caf::expected<std::unique_ptr<application>> start(model::config cfg,
+                                                                         const model::clock& clk);
 
   ~application();
   application(const application&) = delete;

@@ -6,11 +6,13 @@
 
 #include "bench/loadtest/loadtest.hpp"
 #include "runtime/app/commands.hpp"
+#include "runtime/app/doctor_command.hpp"
 #include "runtime/app/run_command.hpp"
 #include "runtime/app/status_command.hpp"
 #include "runtime/app/storage_commands.hpp"
 #include "runtime/app/validate_command.hpp"
 #include "runtime/app/version.hpp"
+#include "runtime/model/time.hpp"
 
 int main(int argc, char** argv) {
   using namespace vigil::app;
@@ -90,6 +92,19 @@ int main(int argc, char** argv) {
   auto* status_cmd = cli.add_subcommand(
     "status", "One-screen summary of a running Vigil; exit 0 healthy, 1 unhealthy, 2 unreachable");
   add_status_options(*status_cmd, status_opts);
+  doctor_options doctor_opts;
+  std::string doctor_timeout = "5s";
+  auto* doctor_cmd = cli.add_subcommand(
+    "doctor", "Check that this machine can run the config and its runbooks; exit 1 on a failure");
+  doctor_cmd->add_option("-c,--config", doctor_opts.config_path, "Config file")
+    ->capture_default_str();
+  doctor_cmd->add_option("--data", doctor_opts.data_dir, "Data directory (overrides storage.path)");
+  doctor_cmd->add_flag("--json", doctor_opts.json, "Print the checks as one JSON object");
+  doctor_cmd
+    ->add_option("--timeout", doctor_timeout, "Bound of each integration probe (500ms, 5s, ...)")
+    ->capture_default_str();
+  doctor_cmd->add_option("--path", doctor_opts.path,
+                         "PATH the service runs with (default: this shell's PATH)");
   cli.add_subcommand("version",
                      "Print the version of Vigil and of the libraries it was built with");
 
@@ -99,7 +114,9 @@ int main(int argc, char** argv) {
     const int code = cli.exit(e);
     // `vigil loadtest` and `vigil status` exit 2 on bad flags: 1 means "an SLO was missed" or
     // "unhealthy".
-    return code != 0 && (loadtest_cmd->parsed() || status_cmd->parsed()) ? 2 : code;
+    return code != 0 && (loadtest_cmd->parsed() || status_cmd->parsed() || doctor_cmd->parsed())
+             ? 2
+             : code;
   }
 
   const auto* cmd = cli.get_subcommands().front();
@@ -128,5 +145,15 @@ int main(int argc, char** argv) {
     return vigil::loadtest::run_loadtest(loadtest_opts);
   if (name == "status")
     return run_status(status_opts, std::cout, std::cerr);
+  if (name == "doctor") {
+    const auto timeout = vigil::model::parse_duration(doctor_timeout);
+    if (!timeout || timeout->count() <= 0) {
+      std::cerr << "vigil doctor: --timeout \"" << doctor_timeout
+                << "\" is not a duration (500ms, 5s)\n";
+      return 2;
+    }
+    doctor_opts.probe_timeout = *timeout;
+    return run_doctor(doctor_opts, std::cout, std::cerr);
+  }
   return not_yet_available(name);
 }

@@ -22,6 +22,7 @@
 #include "runtime/model/clock.hpp"
 #include "runtime/model/event.hpp"
 #include "runtime/model/json_writer.hpp"
+#include "runtime/model/time_json.hpp"
 #include "storage/database.hpp"
 #include "storage/event_log.hpp"
 #include "storage/workflow_store.hpp"
@@ -149,8 +150,11 @@ model::histogram_snapshot integration_latency(const actors::integration_stats& s
   return h;
 }
 
+/// good / total; NaN (written as null) when nothing counted: no finished run is not a 100%
+/// success rate.
 double ratio(uint64_t good, uint64_t total) {
-  return total == 0 ? 1.0 : static_cast<double>(good) / static_cast<double>(total);
+  return total == 0 ? std::numeric_limits<double>::quiet_NaN()
+                    : static_cast<double>(good) / static_cast<double>(total);
 }
 
 double per_second(uint64_t delta, std::chrono::steady_clock::duration over) {
@@ -198,22 +202,8 @@ metrics::counters metrics::read(std::chrono::steady_clock::time_point now) const
   return c;
 }
 
-void metrics::sample(std::chrono::steady_clock::time_point now) {
-  auto c = read(now);
-  std::lock_guard<std::mutex> guard{mtx_};
-  samples_.push_back(c);
-  while (samples_.size() > samples_kept)
-    samples_.pop_front();
-  if (!minute_start_) {
-    minute_start_ = c;
-    return;
-  }
-  if (now - minute_start_->at < 60s)
-    return;
-  minute_point p;
-  p.at = c.wall;
-  auto& d = p.delta;
-  const auto& a = *minute_start_;
+metrics::counters metrics::delta(const counters& c, const counters& a) {
+  counters d;
   d.at = c.at;
   d.wall = c.wall;
   d.accepted = minus(c.accepted, a.accepted);
@@ -230,6 +220,24 @@ void metrics::sample(std::chrono::steady_clock::time_point now) {
   d.duration_sum = std::max(0.0, c.duration_sum - a.duration_sum);
   d.duration_count = minus(c.duration_count, a.duration_count);
   d.trigger = c.trigger.minus(a.trigger);
+  return d;
+}
+
+void metrics::sample(std::chrono::steady_clock::time_point now) {
+  auto c = read(now);
+  std::lock_guard<std::mutex> guard{mtx_};
+  samples_.push_back(c);
+  while (samples_.size() > samples_kept)
+    samples_.pop_front();
+  if (!minute_start_) {
+    minute_start_ = c;
+    return;
+  }
+  if (now - minute_start_->at < 60s)
+    return;
+  minute_point p;
+  p.at = c.wall;
+  p.delta = delta(c, *minute_start_);
   minutes_.push_back(std::move(p));
   while (minutes_.size() > minutes_kept)
     minutes_.pop_front();
@@ -409,8 +417,7 @@ std::string metrics::prometheus_text() const {
     family_builder::gauge(used, static_cast<double>(m.memtables), {{"kind", "memtables"}});
     family_builder::gauge(used, static_cast<double>(m.cache), {{"kind", "cache"}});
     family_builder::gauge(used, static_cast<double>(m.cache_pinned), {{"kind", "cache_pinned"}});
-    family_builder::gauge(used, static_cast<double>(m.table_readers),
-                          {{"kind", "table_readers"}});
+    family_builder::gauge(used, static_cast<double>(m.table_readers), {{"kind", "table_readers"}});
     auto& limit = b.family("vigil_storage_memory_limit_bytes",
                            "The bounds of RocksDB's memory: storage.memtable_bytes and "
                            "storage.cache_bytes.",
@@ -599,21 +606,31 @@ std::string metrics::history_names() {
   return out;
 }
 
-std::optional<std::string> metrics::history_json(std::string_view metric) const {
+std::optional<std::string> metrics::history_json(std::string_view metric,
+                                                 std::chrono::steady_clock::time_point now) const {
   const history_metric* which = nullptr;
   for (const auto& m : history_metrics)
     if (metric == m.name)
       which = &m;
   if (which == nullptr)
     return std::nullopt;
+  const auto current = read(now);
   model::json_writer w;
   w.begin_object().field("metric", which->name).field("interval", "1m").key("points").begin_array();
+  auto point = [&](model::timestamp at, const counters& d, bool partial) {
+    w.begin_object();
+    model::write_time(w, "timestamp", at);
+    w.field("value", which->value(d));
+    if (partial)
+      w.field("partial", true);
+    w.end_object();
+  };
   std::lock_guard<std::mutex> guard{mtx_};
   for (const auto& p : minutes_)
-    w.begin_object()
-      .field("timestamp", model::format_rfc3339(p.at))
-      .field("value", which->value(p.delta))
-      .end_object();
+    point(p.at, p.delta, false);
+  // The minute under way, up to now: a server started 20 s ago has one point, not none.
+  if (minute_start_)
+    point(current.wall, delta(current, *minute_start_), true);
   w.end_array().end_object();
   return std::move(w).str();
 }
@@ -626,10 +643,12 @@ std::string metrics::runbook_performance_json() const {
       uint64_t done = 0;
       uint64_t ok = 0;
       uint64_t failed = 0;
+      uint64_t cancelled = 0;
       for (const auto& [status, n] : r.finished) {
         done += n;
         ok += status == "completed" ? n : 0;
         failed += status == "failed" ? n : 0;
+        cancelled += status == "cancelled" ? n : 0;
       }
       uint64_t retries = 0;
       for (const auto& [step, n] : r.step_retries)
@@ -640,6 +659,8 @@ std::string metrics::runbook_performance_json() const {
         .field("finished", done)
         .field("completed", ok)
         .field("failed", failed)
+        .field("cancelled", cancelled)
+        // Cancelled runs neither succeeded nor failed; no completed or failed run: null.
         .field("success_rate", ratio(ok, ok + failed))
         .field("avg_duration_seconds",
                r.duration.count == 0 ? 0.0 : r.duration.sum / static_cast<double>(r.duration.count))

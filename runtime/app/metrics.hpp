@@ -85,8 +85,10 @@ public:
   /// `GET /api/metrics`.
   [[nodiscard]] std::string summary_json(std::chrono::steady_clock::time_point now) const;
 
-  /// `GET /api/metrics/history?metric=NAME`: per-minute points; nullopt for an unknown name.
-  [[nodiscard]] std::optional<std::string> history_json(std::string_view metric) const;
+  /// `GET /api/metrics/history?metric=NAME`: per-minute points, oldest first, the last one the
+  /// minute under way (`"partial": true`); nullopt for an unknown name.
+  [[nodiscard]] std::optional<std::string>
+  history_json(std::string_view metric, std::chrono::steady_clock::time_point now) const;
 
   /// Names `history_json` knows.
   [[nodiscard]] static std::string history_names();
@@ -118,6 +120,8 @@ public:
 
 private:
   [[nodiscard]] counters read(std::chrono::steady_clock::time_point now) const;
+  /// What happened between `a` and `c` (gauges: as at `c`).
+  [[nodiscard]] static counters delta(const counters& c, const counters& a);
   /// The newest sample at least `back` before `now` (the oldest when none is that old).
   [[nodiscard]] counters before(std::chrono::steady_clock::time_point now,
                                 std::chrono::seconds back) const;

@@ -12,6 +12,7 @@
 #include "runtime/model/errc.hpp"
 #include "runtime/model/event_json.hpp"
 #include "runtime/model/json_writer.hpp"
+#include "runtime/model/time_json.hpp"
 #include "storage/backup.hpp"
 #include "storage/event_log.hpp"
 #include "storage/retention.hpp"
@@ -157,7 +158,8 @@ std::string operations::poison_json() {
   if (auto letters = log_.dead_letters()) {
     for (const auto& d : *letters) {
       w.begin_object().field("reason", d.reason).field("attempts", d.attempts);
-      w.field("quarantined_at", model::format_rfc3339(d.at)).key("event");
+      model::write_time(w, "quarantined_at", d.at);
+      w.key("event");
       model::write_event_json(w, d.event, "quarantined");
       w.end_object();
       ++n;

@@ -98,14 +98,12 @@ std::optional<double> number_field(dom::object o, std::string_view key) {
   return d;
 }
 
+/// A time of the API's answers: Unix seconds, a number (null or absent: none).
 std::optional<model::timestamp> time_field(dom::object o, std::string_view key) {
-  auto text = text_field(o, key);
-  if (text.empty())
+  const auto seconds = number_field(o, key);
+  if (!seconds || *seconds <= 0)
     return std::nullopt;
-  auto t = model::parse_rfc3339(text);
-  if (!t || model::to_unix_nanos(*t) == 0)
-    return std::nullopt;
-  return t;
+  return model::from_unix_nanos(static_cast<int64_t>(*seconds * 1e9));
 }
 
 std::optional<dom::element> parse_json(dom::parser& parser, const fetched& f) {
@@ -163,7 +161,11 @@ std::optional<runs_view> read_runs(dom::parser& parser, const fetched& f,
       dom::object run;
       if (v.rows.size() == max_rows || e.get_object().get(run) != simdjson::SUCCESS)
         continue;
-      run_row row{text_field(run, "id"), text_field(run, "runbook"), text_field(run, detail_key),
+      // The runbook's name reads better than its file; older servers have only `runbook`.
+      auto name = text_field(run, "runbook_name");
+      if (name.empty())
+        name = text_field(run, "runbook");
+      run_row row{text_field(run, "id"), std::move(name), text_field(run, detail_key),
                   time_field(run, time_key)};
       if (row.detail.empty() && detail_key == "gate")
         row.detail = text_field(run, "current_step");
@@ -180,14 +182,14 @@ std::optional<std::vector<breaker_row>> read_breakers(dom::parser& parser, const
   auto root = parse_json(parser, f);
   if (!root)
     return std::nullopt;
-  dom::array items;
-  if (root->get_array().get(items) != simdjson::SUCCESS
-      && root->at_key("integrations").get_array().get(items) != simdjson::SUCCESS)
+  // An object keyed by integration name, each value its health.
+  dom::object all;
+  if (root->get_object().get(all) != simdjson::SUCCESS)
     return std::nullopt;
   std::vector<breaker_row> out;
-  for (dom::element e : items) {
+  for (auto field : all) {
     dom::object o;
-    if (e.get_object().get(o) != simdjson::SUCCESS)
+    if (field.value.get_object().get(o) != simdjson::SUCCESS)
       continue;
     breaker_row b{text_field(o, "name"), text_field(o, "state"), text_field(o, "last_error")};
     bool enabled = true;

@@ -10,6 +10,7 @@
 #include "runtime/model/errc.hpp"
 #include "runtime/model/json_writer.hpp"
 #include "runtime/model/time.hpp"
+#include "runtime/model/time_json.hpp"
 #include "storage/database.hpp"
 
 namespace vigil::http {
@@ -30,14 +31,6 @@ bool secret_header(std::string_view name) {
   return false;
 }
 
-void write_time(model::json_writer& w, std::string_view key, model::timestamp t) {
-  w.key(key);
-  if (t.time_since_epoch().count() == 0)
-    w.null();
-  else
-    w.value(model::format_rfc3339(t));
-}
-
 void write_secret(model::json_writer& w, std::string_view key, const std::string& value) {
   w.key(key);
   if (value.empty())
@@ -46,12 +39,23 @@ void write_secret(model::json_writer& w, std::string_view key, const std::string
     w.value(hidden);
 }
 
-void write_config(model::json_writer& w, const model::integration_config& c) {
+void write_health_word(model::json_writer& w, const actors::integration_health& h);
+
+/// One integration as `GET /api/integrations` lists it: its settings (secrets hidden; the probe
+/// settings under `health_check`) and, when `h` is given, how it is now (`health`, `healthy`,
+/// `configured`, the breaker's `state`; `enabled` as an operator left it).
+void write_config(model::json_writer& w, const model::integration_config& c,
+                  const actors::integration_health* h = nullptr) {
   w.begin_object()
     .field("name", c.name)
     .field("type", c.type)
     .field("url", redact_url(c.url))
-    .field("enabled", c.enabled)
+    .field("enabled", h != nullptr ? h->enabled : c.enabled);
+  if (h != nullptr) {
+    write_health_word(w, *h);
+    w.field("configured", h->unconfigured.empty()).field("state", actors::to_string(h->state));
+  }
+  w.field("scrape_interval", model::format_duration(c.scrape_interval))
     .field("timeout", model::format_duration(c.timeout))
     .field("connect_timeout", model::format_duration(c.connect_timeout));
   w.key("headers").begin_object();
@@ -80,7 +84,7 @@ void write_config(model::json_writer& w, const model::integration_config& c) {
     .field("per_second", c.rate_limit.per_second)
     .field("burst", static_cast<uint64_t>(c.rate_limit.burst))
     .end_object();
-  w.key("health")
+  w.key("health_check")
     .begin_object()
     .field("path", c.health.path)
     .field("interval", model::format_duration(c.health.interval))
@@ -96,8 +100,22 @@ void write_probe(model::json_writer& w, const actors::probe_result& p) {
     .field("detail", p.detail)
     .field("error", p.error)
     .field("latency_ms", static_cast<int64_t>(p.latency.count()));
-  write_time(w, "at", p.at);
+  model::write_time(w, "at", p.at);
   w.end_object();
+}
+
+/// `health` (one word, see `actors::judge`) and `healthy`: true, false, or null while unknown
+/// (and for a disabled or unconfigured one), so that `select(.healthy==false)` lists exactly
+/// the integrations in trouble.
+void write_health_word(model::json_writer& w, const actors::integration_health& h) {
+  const auto word = actors::judge(h);
+  w.field("health", actors::to_string(word)).key("healthy");
+  if (word == actors::health_word::healthy)
+    w.value(true);
+  else if (word == actors::health_word::unhealthy)
+    w.value(false);
+  else
+    w.null();
 }
 
 void write_health(model::json_writer& w, const actors::integration_health& h) {
@@ -106,18 +124,20 @@ void write_health(model::json_writer& w, const actors::integration_health& h) {
     .field("type", h.type)
     .field("enabled", h.enabled)
     .field("paused", h.paused)
-    .field("state", actors::to_string(h.state))
-    .field("healthy", h.enabled && h.state == actors::breaker_state::closed
-                        && (!h.last_probe.ran || h.last_probe.ok))
-    .field("consecutive_failures", static_cast<uint64_t>(h.consecutive_failures))
+    .field("state", actors::to_string(h.state));
+  write_health_word(w, h);
+  w.field("configured", h.unconfigured.empty());
+  if (!h.unconfigured.empty())
+    w.field("unconfigured", h.unconfigured);
+  w.field("consecutive_failures", static_cast<uint64_t>(h.consecutive_failures))
     .field("recent_failures", static_cast<uint64_t>(h.recent_failures))
     .field("last_error", h.last_error);
-  write_time(w, "last_success", h.last_success);
-  write_time(w, "last_failure", h.last_failure);
-  write_time(w, "open_until",
-             h.state == actors::breaker_state::open ? h.open_until : model::timestamp{});
+  model::write_time(w, "last_success", h.last_success);
+  model::write_time(w, "last_failure", h.last_failure);
+  model::write_time(w, "open_until",
+                    h.state == actors::breaker_state::open ? h.open_until : model::timestamp{});
   w.field("cooldown", model::format_duration(h.cooldown));
-  write_time(w, "rate_limited_until", h.rate_limited_until);
+  model::write_time(w, "rate_limited_until", h.rate_limited_until);
   w.field("queued", h.queued).field("in_flight", h.in_flight);
   w.key("last_probe");
   write_probe(w, h.last_probe);
@@ -179,48 +199,52 @@ void apply_stored_integrations(storage::database& db,
   }
   for (const auto& [key, text] : *stored) {
     const auto name = key.substr(setting_key.size());
-    auto cfg = model::load_integration_text(text, name, "stored settings of " + name);
-    if (!cfg) {
-      skipped.push_back(name + ": " + cfg.errors().front().to_string());
-      continue;
-    }
     auto it = std::find_if(configured.begin(), configured.end(),
                            [&](const auto& c) { return c.name == name; });
+    auto patched = model::patch_integration(it != configured.end() ? &*it : nullptr, "", text, name,
+                                            "stored settings of " + name);
+    if (!patched) {
+      skipped.push_back(name + ": " + patched.errors().front().to_string());
+      continue;
+    }
     if (it != configured.end())
-      *it = std::move(cfg).value();
+      *it = std::move(patched.value().merged);
     else
-      configured.push_back(std::move(cfg).value());
+      configured.push_back(std::move(patched.value().merged));
   }
 }
 
 void add_integration_routes(router& r, actors::integration_service& svc, storage::database& db) {
   const std::vector<std::string> bodies = json_bodies();
+  // A list, as the operations runbook reads it: `jq '.[] | {name, enabled, health}'`.
   r.add({method::get,
          "/api/integrations",
          [&svc](request&, responder reply) {
            model::json_writer w;
-           w.begin_object().key("integrations").begin_array();
-           for (const auto& name : svc.names())
-             if (auto cfg = svc.config(name))
-               write_config(w, *cfg);
-           w.end_array().end_object();
+           w.begin_array();
+           for (const auto& name : svc.names()) {
+             auto cfg = svc.config(name);
+             auto h = svc.health(name);
+             if (cfg)
+               write_config(w, *cfg, h ? &*h : nullptr);
+           }
+           w.end_array();
            reply(json_response(std::move(w).str()));
          },
          {},
          "read"});
+  // Every value an integration's health, keyed by name: `jq '.[] | select(.healthy==false)'`
+  // and `jq .prometheus.healthy` both work. The summary is in `/api/health`.
   r.add({method::get,
          "/api/integrations/health",
          [&svc](request&, responder reply) {
-           auto all = svc.health();
-           const bool healthy = std::all_of(all.begin(), all.end(), [](const auto& h) {
-             return !h.enabled || h.state == actors::breaker_state::closed;
-           });
            model::json_writer w;
-           w.begin_object().field("status", healthy ? "ok" : "degraded");
-           w.key("integrations").begin_array();
-           for (const auto& h : all)
+           w.begin_object();
+           for (const auto& h : svc.health()) {
+             w.key(h.name);
              write_health(w, h);
-           w.end_array().end_object();
+           }
+           w.end_object();
            reply(json_response(std::move(w).str()));
          },
          {},
@@ -245,38 +269,52 @@ void add_integration_routes(router& r, actors::integration_service& svc, storage
            auto cfg = svc.config(name);
            if (!cfg)
              return reply(unknown(name));
+           auto h = svc.health(name);
            model::json_writer w;
-           write_config(w, *cfg);
+           write_config(w, *cfg, h ? &*h : nullptr);
            reply(json_response(std::move(w).str()));
          },
          {},
          "read"});
-  // The body is the config file's `integrations.NAME` as JSON (or YAML): the settings replace
-  // the old ones whole, and the breaker keeps its state.
-  r.add({method::put,
-         "/api/integrations/{name}",
-         [&svc, &db](request& req, responder reply) {
-           const auto& name = req.path_params.front();
-           if (req.body.find_first_not_of(" \t\r\n") == std::string::npos)
-             return reply(error_response(400, "invalid_body",
-                                         "the body must be the integration's settings object"));
-           auto cfg = model::load_integration_text(req.body, name, "body");
-           if (!cfg)
-             return reply(diagnostics_answer(cfg.errors()));
-           // Durable first: a change that was answered 200 survives a restart.
-           if (auto err = db.put_setting(std::string{setting_key} + name, req.body))
-             return reply(error_answer(err));
-           const bool existed = svc.config(name).has_value();
-           svc.update(name, cfg.value());
-           model::json_writer w;
-           w.begin_object().field("status", existed ? "updated" : "created").key("integration");
-           write_config(w, cfg.value());
-           w.end_object();
-           reply(json_response(std::move(w).str()));
-         },
-         {"application/json", "application/x-www-form-urlencoded", "application/yaml",
-          "application/x-yaml", "text/yaml"},
-         "operate"});
+  // The body is a merge patch of the config file's `integrations.NAME` (JSON or YAML): the keys
+  // given replace those in force, maps merge key by key, `null` resets a key to its default. The
+  // changes so far are stored and laid over the file's block at every start; the breaker keeps
+  // its state.
+  r.add(
+    {method::put,
+     "/api/integrations/{name}",
+     [&svc, &db](request& req, responder reply) {
+       const auto& name = req.path_params.front();
+       if (req.body.find_first_not_of(" \t\r\n") == std::string::npos)
+         return reply(error_response(400, "invalid_body",
+                                     "the body must be the settings to change, as an object"));
+       auto current = svc.config(name);
+       auto stored = db.settings(std::string{setting_key} + name);
+       if (!stored)
+         return reply(error_answer(stored.error()));
+       std::string overrides;
+       for (const auto& [key, text] : *stored)
+         if (key == std::string{setting_key} + name)
+           overrides = text;
+       auto patched =
+         model::patch_integration(current ? &*current : nullptr, overrides, req.body, name, "body");
+       if (!patched)
+         return reply(diagnostics_answer(patched.errors()));
+       auto& merged = patched.value().merged;
+       // Durable first: a change that was answered 200 survives a restart.
+       if (auto err = db.put_setting(std::string{setting_key} + name, patched.value().overrides))
+         return reply(error_answer(err));
+       svc.update(name, merged);
+       auto h = svc.health(name);
+       model::json_writer w;
+       w.begin_object().field("status", current ? "updated" : "created").key("integration");
+       write_config(w, merged, h ? &*h : nullptr);
+       w.end_object();
+       reply(json_response(std::move(w).str()));
+     },
+     {"application/json", "application/x-www-form-urlencoded", "application/yaml",
+      "application/x-yaml", "text/yaml"},
+     "operate"});
   using command_fn = bool (actors::integration_service::*)(const std::string&);
   const std::pair<const char*, command_fn> commands[] = {
     {"enable", &actors::integration_service::enable},
@@ -302,28 +340,30 @@ void add_integration_routes(router& r, actors::integration_service& svc, storage
        },
        bodies, "operate"});
   }
-  // A probe can take the integration's whole timeout: it is waited for off the io thread.
-  r.add({method::post, "/api/integrations/{name}/test",
-         [&svc](request& req, responder reply) {
-           const auto name = req.path_params.front();
-           if (!svc.config(name))
-             return reply(unknown(name));
-           auto pending = std::make_shared<std::future<actors::probe_result>>(svc.test(name));
-           std::thread{[pending, reply, name]() mutable {
-             actors::probe_result p;
-             try {
-               p = pending->get();
-             } catch (const std::future_error&) {
-               return reply(error_response(503, "unavailable", "the server is stopping"));
-             }
-             model::json_writer w;
-             w.begin_object().field("integration", name).key("result");
-             write_probe(w, p);
-             w.end_object();
-             reply(json_response(std::move(w).str(), p.ran && !p.ok ? 502 : 200));
-           }}.detach();
-         },
-         bodies, "operate"});
+  // A probe can take the integration's whole timeout: it is waited for off the io thread. GET
+  // (as the operations runbook asks) and POST alike, both with the operate scope: a probe
+  // changes nothing here but it does reach the outside service.
+  const auto test = [&svc](request& req, responder reply) {
+    const auto name = req.path_params.front();
+    if (!svc.config(name))
+      return reply(unknown(name));
+    auto pending = std::make_shared<std::future<actors::probe_result>>(svc.test(name));
+    std::thread{[pending, reply, name]() mutable {
+      actors::probe_result p;
+      try {
+        p = pending->get();
+      } catch (const std::future_error&) {
+        return reply(error_response(503, "unavailable", "the server is stopping"));
+      }
+      model::json_writer w;
+      w.begin_object().field("integration", name).key("result");
+      write_probe(w, p);
+      w.end_object();
+      reply(json_response(std::move(w).str(), p.ran && !p.ok ? 502 : 200));
+    }}.detach();
+  };
+  r.add({method::post, "/api/integrations/{name}/test", test, bodies, "operate"});
+  r.add({method::get, "/api/integrations/{name}/test", test, {}, "operate"});
 }
 
 } // namespace vigil::http

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "actors/plan.hpp"
 #include "actors/workflow_service.hpp"
@@ -21,8 +22,26 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-void write_runbook(model::json_writer& w, const runbook::runbook& b) {
+using rejected_map = std::map<std::string, model::diagnostics>;
+
+/// `Runbook validation failed: FILE:LINE:COLUMN: KEY: PROBLEM` (the first problem; `and N more`).
+std::string validation_failed(const model::diagnostics& problems) {
+  std::string out = "Runbook validation failed: ";
+  out += problems.empty() ? std::string{"invalid"} : problems.front().to_string();
+  if (problems.size() > 1)
+    out += " (and " + std::to_string(problems.size() - 1) + " more)";
+  return out;
+}
+
+void write_runbook(model::json_writer& w, const runbook::runbook& b,
+                   const rejected_map& rejected = {}) {
   w.begin_object();
+  // A file changed since and now invalid: what runs (when triggered) is the last good version.
+  if (auto it = rejected.find(b.path); it != rejected.end()) {
+    w.field("stale", true).field("problem", validation_failed(it->second));
+  } else {
+    w.field("stale", false);
+  }
   w.field("name", b.name).field("path", b.path).field("category", b.category);
   w.field("description", b.description).field("enabled", b.enabled).field("sha256", b.sha256);
   w.field("steps", static_cast<uint64_t>(b.steps.size()));
@@ -46,12 +65,20 @@ void write_runbook(model::json_writer& w, const runbook::runbook& b) {
   w.end_object().end_object();
 }
 
-response list_answer(const std::vector<const runbook::runbook*>& books) {
+response list_answer(const std::vector<const runbook::runbook*>& books,
+                     const rejected_map& rejected = {}) {
   model::json_writer w;
   w.begin_object().key("runbooks").begin_array();
   for (const auto* b : books)
-    write_runbook(w, *b);
-  w.end_array().field("count", static_cast<uint64_t>(books.size())).end_object();
+    write_runbook(w, *b, rejected);
+  w.end_array().field("count", static_cast<uint64_t>(books.size()));
+  // Files that failed at the last reload: a new file that never loaded, or a change that did
+  // not (its runbook above reads `stale`).
+  w.key("rejected").begin_array();
+  for (const auto& [file, problems] : rejected) {
+    w.begin_object().field("path", file).field("problem", validation_failed(problems)).end_object();
+  }
+  w.end_array().end_object();
   return json_response(std::move(w).str());
 }
 
@@ -94,7 +121,7 @@ void add_runbook_routes(router& r, actors::workflow_service& wf) {
            for (const auto& b : wf.runbooks()->matcher.runbooks())
              if (category.empty() || b->category == category)
                books.push_back(b.get());
-           reply(list_answer(books));
+           reply(list_answer(books, wf.rejected_files()));
          },
          {},
          "read"});
@@ -181,6 +208,17 @@ void add_runbook_routes(router& r, actors::workflow_service& wf) {
            if (auto err = body.error())
              return reply(std::move(*err));
            auto book = wf.runbooks()->matcher.find(name);
+           // The file is broken now: running its last good version by hand would run what the
+           // file no longer says.
+           const auto rejected = wf.rejected_files();
+           const auto file = book ? book->path : name;
+           if (auto it = rejected.find(file); it != rejected.end()) {
+             std::vector<error_detail> details;
+             for (const auto& d : it->second)
+               details.push_back({d.path, d.to_string(), -1});
+             return reply(
+               error_response(422, "invalid_runbook", validation_failed(it->second), details));
+           }
            if (!book)
              return reply(error_response(404, "not_found", "no runbook named " + name));
            if (!book->parameters.empty())
@@ -190,10 +228,17 @@ void add_runbook_routes(router& r, actors::workflow_service& wf) {
                    400, "invalid_body",
                    "parameters." + k + ": runbook " + book->name + " declares no such parameter",
                    {{"parameters." + k, "not declared by the runbook", -1}}));
+           // A run by hand has no alert: its labels are its parameters, so that a runbook
+           // written for alerts (`{{ labels.instance }}`) runs by hand with
+           // `"parameters": {"instance": "server-01"}`.
+           model::label_set labels;
+           for (const auto& [k, v] : params)
+             labels.set(k, v);
            if (dry_run) {
              model::event manual;
              manual.type = model::event_type::event;
              manual.source = "manual";
+             manual.labels = labels;
              return reply(json_response(actors::render_plan_json(*book, params, manual)));
            }
            // Disabled means "do not run": by hand neither (a dry run only shows the plan).
@@ -202,13 +247,14 @@ void add_runbook_routes(router& r, actors::workflow_service& wf) {
                                          "runbook " + book->name
                                            + " is disabled; enable it first "
                                              "(POST /api/runbooks/enable)"));
-           auto id = wf.execute(book, std::move(params));
+           auto id = wf.execute(book, std::move(params), std::move(labels));
            if (!id)
              return reply(error_answer(id.error()));
            model::json_writer w;
            w.begin_object()
              .field("workflow_id", *id)
-             .field("runbook", book->name)
+             .field("runbook", book->path.empty() ? book->name : book->path)
+             .field("runbook_name", book->name)
              .field("status", "pending")
              .end_object();
            reply(json_response(std::move(w).str(), 202));

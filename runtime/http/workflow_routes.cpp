@@ -20,6 +20,33 @@ response state_answer(const std::string& id, const caf::expected<std::string>& r
   return json_response(std::move(w).str());
 }
 
+/// Every state of a run that started and has not ended: what the operations runbook means by
+/// "running" (a run at a gate, in a backoff, paused or stalled is still in flight).
+constexpr uint32_t in_flight = storage::state_bit(model::workflow_state::running)
+                               | storage::state_bit(model::workflow_state::waiting)
+                               | storage::state_bit(model::workflow_state::awaiting_gate)
+                               | storage::state_bit(model::workflow_state::paused)
+                               | storage::state_bit(model::workflow_state::needs_human);
+
+/// `?status=`: a comma-separated list of states, where `running` and `active` stand for every
+/// run in flight; nullopt when a name is not a state.
+std::optional<uint32_t> parse_status_filter(std::string_view text) {
+  uint32_t states = 0;
+  while (true) {
+    const auto comma = text.find(',');
+    const auto name = text.substr(0, comma);
+    if (name == "running" || name == "active")
+      states |= in_flight;
+    else if (auto st = model::parse_workflow_state(name))
+      states |= storage::state_bit(*st);
+    else
+      return std::nullopt;
+    if (comma == std::string_view::npos)
+      return states;
+    text.remove_prefix(comma + 1);
+  }
+}
+
 } // namespace
 
 void add_workflow_routes(router& r, actors::workflow_service& wf, const model::clock& clk) {
@@ -30,49 +57,27 @@ void add_workflow_routes(router& r, actors::workflow_service& wf, const model::c
            q.allow({"status", "runbook", "since", "limit"});
            storage::workflow_query query;
            if (auto s = q.text("status"); !s.empty()) {
-             // "active" is the runbook's word for running or waiting.
-             if (s != "active") {
-               if (auto st = model::parse_workflow_state(s))
-                 query.state = *st;
-               else
-                 q.fail("status", "not a workflow state: " + s);
-             }
+             if (auto states = parse_status_filter(s))
+               query.states = *states;
+             else
+               q.fail("status", "not a workflow state: " + s
+                                  + " (one of running, active, pending, waiting, awaiting_gate, "
+                                    "paused, needs_human, completed, failed, cancelled, or a "
+                                    "comma-separated list)");
            }
-           const bool active_only = q.text("status") == "active";
            query.runbook = q.text("runbook");
            query.since = q.since("since");
            query.limit = q.count("limit", 100, 1, 10'000);
            if (auto err = q.error())
              return reply(std::move(*err));
            auto runs = wf.store().list(query);
-           if (runs && active_only) {
-             // Both states asked of the store, so that `limit` counts active runs only.
-             query.state = model::workflow_state::running;
-             runs = wf.store().list(query);
-             query.state = model::workflow_state::waiting;
-             auto waiting = wf.store().list(query);
-             if (!waiting)
-               runs = std::move(waiting.error());
-             else if (runs) {
-               runs->insert(runs->end(), waiting->begin(), waiting->end());
-               std::sort(runs->begin(), runs->end(),
-                         [](const auto& a, const auto& b) { return a.created_at > b.created_at; });
-               if (runs->size() > query.limit)
-                 runs->resize(query.limit);
-             }
-           }
            if (!runs)
              return reply(error_answer(runs.error()));
            model::json_writer w;
            w.begin_object().key("workflows").begin_array();
-           std::size_t n = 0;
-           for (const auto& rec : *runs) {
-             if (active_only && rec.state != model::workflow_state::running
-                 && rec.state != model::workflow_state::waiting)
-               continue;
+           for (const auto& rec : *runs)
              model::write_workflow_json(w, rec, false);
-             ++n;
-           }
+           const std::size_t n = runs->size();
            w.end_array().field("count", static_cast<uint64_t>(n));
            w.field("active_workflows",
                    static_cast<int64_t>(wf.context().stats.active.load()

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "runtime/model/json_writer.hpp"
+#include "runtime/model/time.hpp"
 #include "runtime/model/yaml_limits.hpp"
 #include "runtime/model/yaml_reader.hpp"
 
@@ -13,6 +15,24 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr milliseconds max_duration = milliseconds{365LL * 86'400'000};
+
+/// `text` as a YAML tree, after the checks every text gets first (yaml_limits.hpp); `what` names
+/// the syntax in the message (`YAML`, `YAML or JSON`).
+expected_or_diagnostics<YAML::Node> load_tree(const std::string& text, const std::string& origin,
+                                              const char* what) {
+  if (auto refused = check_yaml_text(text, origin); !refused.empty())
+    return refused;
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    diagnostic d{origin, "", 0, 0, std::string{"invalid "} + what + ": " + e.msg};
+    if (!e.mark.is_null()) {
+      d.line = e.mark.line + 1;
+      d.column = e.mark.column + 1;
+    }
+    return diagnostics{std::move(d)};
+  }
+}
 
 void read_server(yaml_reader& r, const YAML::Node& n, server_config& out) {
   const std::string path = "server";
@@ -101,10 +121,9 @@ void read_engine(yaml_reader& r, const YAML::Node& n, engine_config& out) {
 
 void read_storage(yaml_reader& r, const YAML::Node& n, storage_config& out) {
   const std::string path = "storage";
-  if (!r.expect_map(
-        n, path,
-        {"path", "sync", "dedup_window", "wal_recovery", "retention", "min_free_bytes",
-         "cache_bytes", "memtable_bytes"}))
+  if (!r.expect_map(n, path,
+                    {"path", "sync", "dedup_window", "wal_recovery", "retention", "min_free_bytes",
+                     "cache_bytes", "memtable_bytes"}))
     return;
   r.read(n, "path", path, out.path);
   if (out.path.empty())
@@ -308,19 +327,10 @@ expected_or_diagnostics<config> load_config_text(const std::string& text, const 
                                                  env_lookup_fn env) {
   yaml_reader r{origin, env};
   // Before any tree exists: size, encoding, alias cycles and expansion (yaml_limits.hpp).
-  if (auto refused = check_yaml_text(text, origin); !refused.empty())
-    return refused;
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    diagnostic d{origin, "", 0, 0, "invalid YAML: " + e.msg};
-    if (!e.mark.is_null()) {
-      d.line = e.mark.line + 1;
-      d.column = e.mark.column + 1;
-    }
-    return diagnostics{std::move(d)};
-  }
+  auto tree = load_tree(text, origin, "YAML");
+  if (!tree)
+    return tree.errors();
+  const YAML::Node root = tree.value();
   config cfg;
   cfg.source_path = origin;
   if (root.IsNull())
@@ -362,19 +372,10 @@ expected_or_diagnostics<integration_config> load_integration_text(const std::str
     return std::nullopt;
   };
   yaml_reader r{origin, env != nullptr ? env : none};
-  if (auto refused = check_yaml_text(text, origin); !refused.empty())
-    return refused;
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    diagnostic d{origin, "", 0, 0, "invalid YAML or JSON: " + e.msg};
-    if (!e.mark.is_null()) {
-      d.line = e.mark.line + 1;
-      d.column = e.mark.column + 1;
-    }
-    return diagnostics{std::move(d)};
-  }
+  auto tree = load_tree(text, origin, "YAML or JSON");
+  if (!tree)
+    return tree.errors();
+  const YAML::Node root = tree.value();
   std::vector<integration_config> out;
   YAML::Node wrapped;
   wrapped[name] = root;
@@ -394,6 +395,183 @@ expected_or_diagnostics<config> load_config_file(const std::string& path, env_lo
   if (!text)
     return text.errors();
   return load_config_text(text.value(), path, env);
+}
+
+std::string missing_setting(const integration_config& cfg) {
+  if (cfg.type == "pagerduty" && cfg.routing_key.empty())
+    return "routing_key is unset";
+  if (cfg.type == "slack") {
+    if (cfg.webhook_url.empty() && cfg.url.empty())
+      return "webhook_url is unset";
+    return {};
+  }
+  if (cfg.url.empty())
+    return "url is unset";
+  return {};
+}
+
+namespace {
+
+/// Every setting of `c` as the config file would spell it (durations as `10s`), so that a patch
+/// can be laid over it and the result read back by `read_integration`.
+YAML::Node integration_node(const integration_config& c) {
+  YAML::Node n{YAML::NodeType::Map};
+  n["type"] = c.type;
+  n["url"] = c.url;
+  n["timeout"] = format_duration(c.timeout);
+  n["connect_timeout"] = format_duration(c.connect_timeout);
+  YAML::Node headers{YAML::NodeType::Map};
+  for (const auto& [k, v] : c.headers)
+    headers[k] = v;
+  n["headers"] = headers;
+  n["routing_key"] = c.routing_key;
+  n["webhook_url"] = c.webhook_url;
+  n["api_key"] = c.api_key;
+  n["bearer_token"] = c.bearer_token;
+  n["scrape_interval"] = format_duration(c.scrape_interval);
+  n["enabled"] = c.enabled ? "true" : "false";
+  n["follow_redirects"] = c.follow_redirects ? "true" : "false";
+  n["max_in_flight"] = std::to_string(c.max_in_flight);
+  const auto& b = c.circuit_breaker;
+  YAML::Node cb{YAML::NodeType::Map};
+  cb["failure_threshold"] = std::to_string(b.failure_threshold);
+  cb["window"] = format_duration(b.window);
+  json_writer rate;
+  rate.value(b.failure_rate);
+  cb["failure_rate"] = rate.str();
+  cb["min_calls"] = std::to_string(b.min_calls);
+  cb["cooldown"] = format_duration(b.cooldown);
+  cb["max_cooldown"] = format_duration(b.max_cooldown);
+  cb["half_open_probes"] = std::to_string(b.half_open_probes);
+  n["circuit_breaker"] = cb;
+  if (c.rate_limit.per_second > 0) {
+    YAML::Node rl{YAML::NodeType::Map};
+    json_writer per;
+    per.value(c.rate_limit.per_second);
+    rl["per_second"] = per.str();
+    rl["burst"] = std::to_string(c.rate_limit.burst);
+    n["rate_limit"] = rl;
+  }
+  YAML::Node hc{YAML::NodeType::Map};
+  hc["path"] = c.health.path;
+  hc["interval"] = format_duration(c.health.interval);
+  n["health"] = hc;
+  return n;
+}
+
+/// RFC 7386 onto `target` (changed in place): `keep_nulls` keeps a `null` of `patch` as a
+/// value (for the stored overrides) instead of removing the key (for the result).
+void merge_patch(YAML::Node& target, const YAML::Node& patch, bool keep_nulls) {
+  if (!patch.IsMap()) {
+    target = YAML::Clone(patch);
+    return;
+  }
+  if (!target.IsMap())
+    target = YAML::Node{YAML::NodeType::Map};
+  for (const auto& kv : patch) {
+    const auto key = kv.first.Scalar();
+    if (kv.second.IsNull() && !keep_nulls) {
+      target.remove(key);
+      continue;
+    }
+    YAML::Node child = target[key];
+    if (kv.second.IsMap() && child.IsMap()) {
+      merge_patch(child, kv.second, keep_nulls);
+    } else {
+      YAML::Node copy = YAML::Clone(kv.second);
+      if (copy.IsMap() && !keep_nulls) {
+        YAML::Node fresh{YAML::NodeType::Map};
+        merge_patch(fresh, copy, false); // a new map: its nulls mean "not given"
+        copy = fresh;
+      }
+      target[key] = copy;
+    }
+  }
+}
+
+void write_node_json(json_writer& w, const YAML::Node& n) {
+  if (n.IsMap()) {
+    w.begin_object();
+    for (const auto& kv : n) {
+      w.key(kv.first.Scalar());
+      write_node_json(w, kv.second);
+    }
+    w.end_object();
+  } else if (n.IsSequence()) {
+    w.begin_array();
+    for (const auto& item : n)
+      write_node_json(w, item);
+    w.end_array();
+  } else if (n.IsScalar()) {
+    w.value(n.Scalar());
+  } else {
+    w.null();
+  }
+}
+
+std::string node_json(const YAML::Node& n) {
+  json_writer w;
+  write_node_json(w, n);
+  return std::move(w).str();
+}
+
+/// `text` as a YAML tree, after the checks every text gets; keys must be unique at every level.
+expected_or_diagnostics<YAML::Node> parse_patch(const std::string& text, const std::string& name,
+                                                const std::string& origin) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    return YAML::Node{YAML::NodeType::Map};
+  auto tree = load_tree(text, origin, "YAML or JSON");
+  if (!tree)
+    return tree.errors();
+  const YAML::Node root = tree.value();
+  const auto path = "integrations." + name;
+  if (!root.IsMap())
+    return diagnostics{diagnostic{origin, path, root.Mark().line + 1, root.Mark().column + 1,
+                                  "expected a map of settings"}};
+  // Duplicates, at every level: the merge below would keep one of them silently.
+  yaml_reader r{origin,
+                [](const std::string&) -> std::optional<std::string> { return std::nullopt; }};
+  std::vector<std::pair<YAML::Node, std::string>> maps{{root, path}};
+  while (!maps.empty()) {
+    auto [m, p] = maps.back();
+    maps.pop_back();
+    if (!r.expect_map(m, p))
+      continue;
+    for (const auto& kv : m)
+      if (kv.first.IsScalar() && kv.second.IsMap())
+        maps.emplace_back(kv.second, yaml_reader::join(p, kv.first.Scalar()));
+  }
+  if (!r.ok())
+    return r.take_errors();
+  return root;
+}
+
+} // namespace
+
+expected_or_diagnostics<integration_patch>
+patch_integration(const integration_config* base, const std::string& overrides,
+                  const std::string& patch, const std::string& name, const std::string& origin) {
+  auto old = parse_patch(overrides, name, "the stored settings of " + name);
+  if (!old)
+    return old.errors();
+  auto change = parse_patch(patch, name, origin);
+  if (!change)
+    return change.errors();
+  YAML::Node merged = base != nullptr ? integration_node(*base) : YAML::Node{YAML::NodeType::Map};
+  merge_patch(merged, change.value(), false);
+  auto cfg = load_integration_text(node_json(merged), name, origin);
+  if (!cfg) {
+    // Positions in the merged text mean nothing to the sender: the key path says where.
+    auto errors = cfg.errors();
+    for (auto& d : errors) {
+      d.line = 0;
+      d.column = 0;
+    }
+    return errors;
+  }
+  YAML::Node kept = old.value();
+  merge_patch(kept, change.value(), true);
+  return integration_patch{std::move(cfg).value(), node_json(kept)};
 }
 
 } // namespace vigil::model

@@ -138,6 +138,11 @@ struct integration_config {
   health_check_config health;
 };
 
+/// The setting `cfg` needs for its type and lacks, as `what is unset` (`routing_key is unset`);
+/// empty when it has all it needs. Such an integration exists, reads `configured: false`, is
+/// not probed, and its calls fail with this reason.
+[[nodiscard]] std::string missing_setting(const integration_config& cfg);
+
 struct runbooks_config {
   std::string repository = "./configs/runbooks";
   bool auto_reload = true;
@@ -184,6 +189,22 @@ load_config_text(const std::string& text, const std::string& origin, env_lookup_
 [[nodiscard]] expected_or_diagnostics<integration_config>
 load_integration_text(const std::string& text, const std::string& name, const std::string& origin,
                       env_lookup_fn env = nullptr);
+
+/// An integration after a `PUT /api/integrations/NAME`: what is in force, and the changes to
+/// keep (in the database) and lay over the config file's block at every start.
+struct integration_patch {
+  integration_config merged;
+  std::string overrides; ///< JSON: every change so far, `null` for a key reset to its default
+};
+
+/// Applies `patch` (a JSON Merge Patch, RFC 7386, in JSON or YAML: the keys given replace those
+/// of `base`, maps merge key by key, `null` resets a key to its default) to `base` (nullptr: a
+/// new integration), and validates the result as the config file's block would be. `overrides`
+/// is the patch kept from earlier changes (empty: none); the answer's `overrides` adds this one.
+/// Errors name the key (`integrations.NAME.timeout`).
+[[nodiscard]] expected_or_diagnostics<integration_patch>
+patch_integration(const integration_config* base, const std::string& overrides,
+                  const std::string& patch, const std::string& name, const std::string& origin);
 
 [[nodiscard]] std::string_view to_string(sync_policy x) noexcept;
 [[nodiscard]] std::string_view to_string(wal_recovery_mode x) noexcept;

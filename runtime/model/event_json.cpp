@@ -1,5 +1,7 @@
 #include "runtime/model/event_json.hpp"
 
+#include "runtime/model/time_json.hpp"
+
 namespace vigil::model {
 
 void write_labels_json(json_writer& w, const label_set& labels) {
@@ -14,12 +16,12 @@ void write_event_json(json_writer& w, const event& e, std::string_view state) {
   w.begin_object();
   w.field("id", e.id).field("seq", e.seq).field("type", to_string(e.type));
   w.field("severity", e.severity).field("source", e.source).field("status", to_string(e.status));
-  w.field("timestamp", format_rfc3339(has_start ? e.starts_at : e.received_at));
-  w.field("received_at", format_rfc3339(e.received_at));
+  write_time(w, "timestamp", has_start ? e.starts_at : e.received_at);
+  write_time(w, "received_at", e.received_at);
   if (has_start)
-    w.field("starts_at", format_rfc3339(e.starts_at));
+    write_time(w, "starts_at", e.starts_at);
   if (to_unix_nanos(e.ends_at) != 0)
-    w.field("ends_at", format_rfc3339(e.ends_at));
+    write_time(w, "ends_at", e.ends_at);
   if (!e.generator_url.empty())
     w.field("generator_url", e.generator_url);
   if (e.type == event_type::metric || !e.metric_name.empty())

@@ -1,22 +1,16 @@
 #include "runtime/model/workflow_json.hpp"
 
+#include "runtime/model/time_json.hpp"
+
 namespace vigil::model {
-
-namespace {
-
-void write_time(json_writer& w, std::string_view key, timestamp t) {
-  w.key(key);
-  if (to_unix_nanos(t) == 0)
-    w.null();
-  else
-    w.value(format_rfc3339(t));
-}
-
-} // namespace
 
 void write_workflow_json(json_writer& w, const workflow_record& r, bool with_steps) {
   w.begin_object();
-  w.field("id", r.id).field("runbook", r.runbook).field("runbook_path", r.runbook_path);
+  // `runbook` is the file, relative to the repository, as `execute` names it (so that
+  // `$REPO/$(jq -r .runbook)` opens it); the runbook's own `name` is `runbook_name`.
+  const auto& file = r.runbook_path.empty() ? r.runbook : r.runbook_path;
+  w.field("id", r.id).field("runbook", file).field("runbook_name", r.runbook);
+  w.field("runbook_path", file);
   w.field("runbook_sha256", r.runbook_sha256);
   // A cancel or kill under way (the command is being stopped) reads `cancelling`.
   const bool cancelling = r.cancel_requested && !is_terminal(r.state);
@@ -71,7 +65,9 @@ void write_workflow_json(json_writer& w, const workflow_record& r, bool with_ste
 
 void write_log_entry_json(json_writer& w, const workflow_log_entry& e) {
   w.begin_object();
-  w.field("seq", e.seq).field("timestamp", format_rfc3339(e.at)).field("kind", e.kind);
+  w.field("seq", e.seq);
+  write_time(w, "timestamp", e.at);
+  w.field("kind", e.kind);
   if (!e.step.empty())
     w.field("step", e.step);
   if (e.attempt > 0)

@@ -57,12 +57,14 @@ repository_report load_repository(const std::string& dir, const integration_name
     auto text = model::read_yaml_file(origin);
     if (!text) {
       report.errors.insert(report.errors.end(), text.errors().begin(), text.errors().end());
+      report.rejected[rel] = text.errors();
       continue;
     }
     int line = 0, column = 0;
     auto loaded = detail::load_text(text.value(), origin, rel, integrations, &line, &column);
     if (!loaded) {
       report.errors.insert(report.errors.end(), loaded.errors().begin(), loaded.errors().end());
+      report.rejected[rel] = loaded.errors();
       continue;
     }
     const auto& name = loaded.value().name;
@@ -70,6 +72,7 @@ repository_report load_repository(const std::string& dir, const integration_name
       report.errors.push_back(model::diagnostic{origin, "name", line, column,
                                                 "duplicate runbook name \"" + name
                                                   + "\" (already used by " + first->second + ")"});
+      report.rejected[rel].push_back(report.errors.back());
       continue;
     }
     seen.emplace(name, rel);

@@ -270,6 +270,8 @@ struct repository_report {
   std::vector<runbook_ptr> runbooks;
   model::diagnostics errors;
   std::size_t files = 0;
+  /// The files that failed, by path relative to the repository, with their problems.
+  std::map<std::string, model::diagnostics> rejected;
 };
 
 /// Loads every `*.yaml` / `*.yml` under `dir` (recursively, sorted by path). A file that fails

@@ -323,9 +323,18 @@ steps:
   auto missing = command(cancel_atom::value, std::string{"wf-does-not-exist"});
   ASSERT_FALSE(missing);
   EXPECT_EQ(code_of(missing.error()), errc::not_found);
-  auto ended = command(cancel_atom::value, id);
-  ASSERT_FALSE(ended);
-  EXPECT_EQ(code_of(ended.error()), errc::conflict);
+  // Cancel or kill of a run that has ended changes nothing and answers its final state; other
+  // commands are a conflict.
+  auto again = command(cancel_atom::value, id);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, "cancelled");
+  auto killed = command(actors::kill_atom::value, id);
+  ASSERT_TRUE(killed);
+  EXPECT_EQ(*killed, "cancelled");
+  EXPECT_EQ(record(id).state, workflow_state::cancelled);
+  auto paused = command(pause_atom::value, id);
+  ASSERT_FALSE(paused);
+  EXPECT_EQ(code_of(paused.error()), errc::conflict);
 }
 
 TEST_F(workflow_fixture, cancel_during_a_step_takes_effect_at_the_next_boundary) {

@@ -85,7 +85,7 @@ TEST_F(backup_test, backup_of_a_running_server_restores_to_the_same_events_and_r
   auto runs_after =
     test::wait_for_body(other, "/api/workflows?status=awaiting_gate", "\"count\":5");
   // The same runs, the same states (parked at their gates).
-  for (const auto* field : {R"("runbook":"note")", R"("status":"awaiting_gate")"})
+  for (const auto* field : {R"("runbook_name":"note")", R"("status":"awaiting_gate")"})
     EXPECT_NE(runs_after.find(field), std::string::npos);
   EXPECT_EQ(runs_after.substr(0, runs_after.find("\"count\"")),
             runs_before.substr(0, runs_before.find("\"count\"")));
@@ -163,8 +163,8 @@ steps:
   for (auto pos = lines.find('\n'); pos != std::string::npos; pos = lines.find('\n', pos + 1))
     ++n;
   EXPECT_EQ(n, 3U) << lines;
-  EXPECT_NE(lines.find(R"("runbook":"quick")"), std::string::npos) << lines;
-  EXPECT_EQ(lines.find(R"("runbook":"note")"), std::string::npos) << "a parked run stays";
+  EXPECT_NE(lines.find(R"("runbook_name":"quick")"), std::string::npos) << lines;
+  EXPECT_EQ(lines.find(R"("runbook_name":"note")"), std::string::npos) << "a parked run stays";
 
   test::vigil_server again{dir.file("data"), dir.file("vigil.yaml")};
   test::http_client client{again.port()};

@@ -134,20 +134,51 @@ TEST_F(metrics_test, json_summary_history_and_runbook_performance) {
   ASSERT_EQ(perf.status, 200);
   EXPECT_NE(
     perf.body.find(
-      R"("runbook":"always-fails","runs":1,"finished":1,"completed":0,"failed":1,"success_rate":0)"),
+      R"("runbook":"always-fails","runs":1,"finished":1,"completed":0,"failed":1,"cancelled":0,)"
+      R"("success_rate":0)"),
     std::string::npos)
     << perf.body;
   EXPECT_NE(perf.body.find(R"("p95_duration_seconds":)"), std::string::npos);
 
+  // Within the first minute: one point, the minute under way.
   const auto history = client.get("/api/metrics/history?metric=event_queue_depth");
   ASSERT_EQ(history.status, 200);
-  EXPECT_NE(history.body.find(R"("metric":"event_queue_depth","interval":"1m","points":[)"),
+  EXPECT_NE(history.body.find(R"("metric":"event_queue_depth","interval":"1m","points":[)"
+                              R"({"timestamp":)"),
             std::string::npos)
     << history.body;
+  EXPECT_NE(history.body.find(R"(,"value":0,"partial":true}]})"), std::string::npos)
+    << history.body;
+  const auto started = client.get("/api/metrics/history?metric=workflows_started");
+  EXPECT_NE(started.body.find(R"("value":2,"partial":true)"), std::string::npos) << started.body;
   const auto unknown = client.get("/api/metrics/history?metric=nope");
   EXPECT_EQ(unknown.status, 400);
   EXPECT_NE(unknown.body.find("event_queue_depth"), std::string::npos) << unknown.body;
   EXPECT_EQ(client.get("/api/metrics/history").status, 400);
+}
+
+// A rate with no completed or failed run is null, never 1: cancelled runs count neither way.
+TEST_F(metrics_test, success_rates_without_a_finished_run_are_null) {
+  test::write_file(dir.file("runbooks/gate.yaml"),
+                   "name: gated\ncategory: test\nsteps:\n  - {name: ok, action: approval}\n");
+  test::vigil_server server{dir.file("data"), dir.file("vigil.yaml")};
+  test::http_client client{server.port()};
+  auto s = client.get("/api/metrics");
+  EXPECT_NE(s.body.find(R"("workflow_success_rate_1h":null)"), std::string::npos) << s.body;
+  EXPECT_NE(s.body.find(R"("workflow_success_rate_24h":null)"), std::string::npos) << s.body;
+  auto r = client.post("/api/runbooks/execute", R"({"runbook": "gated"})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  const auto at = r.body.find("wf-");
+  ASSERT_NE(at, std::string::npos) << r.body;
+  const auto id = r.body.substr(at, 19);
+  test::wait_for_body(client, "/api/workflows/" + id, R"("status":"awaiting_gate")");
+  ASSERT_EQ(client.post("/api/workflows/" + id + "/cancel", "").status, 200);
+  test::wait_for_body(client, "/api/workflows/" + id, R"("status":"cancelled")");
+  test::wait_for_body(client, "/api/metrics/runbook-performance",
+                      R"("runbook":"gated","runs":1,"finished":1,"completed":0,"failed":0,)"
+                      R"("cancelled":1,"success_rate":null)");
+  s = client.get("/api/metrics");
+  EXPECT_NE(s.body.find(R"("workflow_success_rate_1h":null)"), std::string::npos) << s.body;
 }
 
 } // namespace

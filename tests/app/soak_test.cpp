@@ -226,27 +226,6 @@ steps:
   }
   // Resident memory moves with the allocator's caches and RocksDB's memtables: compare the mean
   // of the five minutes after the settling time with the mean of the last five.
-  auto mean_rss = [&](double from, double to) {
-    double sum = 0;
-    int n = 0;
-    for (const auto& r : rss)
-      if (r.minute >= from && r.minute < to) {
-        sum += static_cast<double>(r.kib);
-        ++n;
-      }
-    return n > 0 ? sum / n : 0.0;
-  };
-  const double window = std::min(5.0, (minutes - settle) / 2);
-  const double rss_settled = mean_rss(settle, settle + window);
-  const double rss_end = mean_rss(minutes - window, minutes + 1);
-  const uint64_t rss_first = rss.empty() ? 0 : rss.front().kib;
-  uint64_t rss_peak_after = 0;
-  for (const auto& r : rss)
-    if (r.minute >= settle)
-      rss_peak_after = std::max(rss_peak_after, r.kib);
-  ASSERT_GT(rss_settled, 0);
-  ASSERT_GT(rss_end, 0);
-  const double growth = rss_end / rss_settled - 1;
   auto mean_of = [&](const std::vector<rss_sample>& v, double from, double to) {
     double sum = 0;
     int n = 0;
@@ -257,6 +236,17 @@ steps:
       }
     return n > 0 ? sum / n : 0.0;
   };
+  const double window = std::min(5.0, (minutes - settle) / 2);
+  const double rss_settled = mean_of(rss, settle, settle + window);
+  const double rss_end = mean_of(rss, minutes - window, minutes + 1);
+  const uint64_t rss_first = rss.empty() ? 0 : rss.front().kib;
+  uint64_t rss_peak_after = 0;
+  for (const auto& r : rss)
+    if (r.minute >= settle)
+      rss_peak_after = std::max(rss_peak_after, r.kib);
+  ASSERT_GT(rss_settled, 0);
+  ASSERT_GT(rss_end, 0);
+  const double growth = rss_end / rss_settled - 1;
   const double db_settled = mean_of(rocksdb_mem, settle, settle + window);
   const double db_end = mean_of(rocksdb_mem, minutes - window, minutes + 1);
   test::http_client client{server.port()};
@@ -287,8 +277,8 @@ steps:
       << settle << " min " << rss_settled / 1024 << " MiB, over the last " << window << " min "
       << rss_end / 1024 << " MiB: growth " << growth * 100 << "% (peak after settling "
       << rss_peak_after / 1024 << " MiB)\n  RocksDB (vigil_storage_memory_bytes) mean "
-      << db_settled / 1024 << " MiB after settling, " << db_end / 1024
-      << " MiB over the last " << window << " min; at the end:\n"
+      << db_settled / 1024 << " MiB after settling, " << db_end / 1024 << " MiB over the last "
+      << window << " min; at the end:\n"
       << db_now.second << "  service calls " << service.requests().size() << "\n";
   std::cout << out.str();
   const char* report_path = std::getenv("VIGIL_SOAK_REPORT");

@@ -89,14 +89,15 @@ void script_full_api(test::scripted_http_server& server, std::string pagerduty_s
              R"("active_workflows":6})");
     if (path == "/api/integrations/health")
       return scripted_response::json(
-        200, R"({"integrations":[{"name":"pagerduty","state":")" + state
-               + R"(","enabled":true,"last_error":"HTTP 503 from events.pagerduty.com"},)"
-                 R"({"name":"slack","state":"closed","enabled":true,"last_error":""},)"
-                 R"({"name":"legacy","state":"open","enabled":false,"last_error":"gone"}]})");
+        200,
+        R"({"pagerduty":{"name":"pagerduty","state":")" + state
+          + R"(","enabled":true,"last_error":"HTTP 503 from events.pagerduty.com"},)"
+            R"("slack":{"name":"slack","state":"closed","enabled":true,"last_error":""},)"
+            R"("legacy":{"name":"legacy","state":"open","enabled":false,"last_error":"gone"}})");
     if (path == "/api/workflows" && has(r.target, "status=awaiting_gate"))
       return scripted_response::json(
         200, R"({"workflows":[{"id":"wf-00000000000000a1","runbook":"restart-service",)"
-             R"("status":"awaiting_gate","gate":"approve","updated_at":"2024-05-01T12:00:00Z"}],)"
+             R"("status":"awaiting_gate","gate":"approve","updated_at":1714564800}],)"
              R"("count":1,"active_workflows":6})");
     if (path == "/api/workflows" && has(r.target, "status=failed"))
       return scripted_response::json(
@@ -279,7 +280,7 @@ TEST(status_command, integrations_as_a_bare_array_are_read_too) {
     if (path == "/api/health")
       return scripted_response::json(200, R"({"status":"ok"})");
     if (path == "/api/integrations/health")
-      return scripted_response::json(200, R"([{"name":"prometheus","state":"open"}])");
+      return scripted_response::json(200, R"({"prometheus":{"name":"prometheus","state":"open"}})");
     return scripted_response::json(404, "{}");
   });
   auto r = run(server.url());

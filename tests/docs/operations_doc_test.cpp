@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/doc_commands.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/scripted_http_server.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -41,100 +42,11 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-/// One command of the page, and the line it starts on.
-struct doc_command {
-  int line = 0;
-  std::string text;
-};
-
-/// Whether the shell text so far leaves the command open: a trailing backslash-newline or an
-/// unclosed quote. `#` at a word start (outside quotes) comments out the rest of its line.
-bool continues(const std::string& text) {
-  enum { none, single, dbl } state = none;
-  bool word_start = true;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (state == single) {
-      if (c == '\'')
-        state = none;
-      continue;
-    }
-    if (state == dbl) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        state = none;
-      continue;
-    }
-    if (c == '\\') {
-      if (i + 1 == text.size())
-        return true; // a backslash at the very end: the next line continues the command
-      ++i;
-      word_start = false;
-      continue;
-    }
-    if (c == '#' && word_start) {
-      while (i < text.size() && text[i] != '\n')
-        ++i;
-      word_start = true;
-      continue;
-    }
-    if (c == '\'')
-      state = single;
-    else if (c == '"')
-      state = dbl;
-    word_start = c == ' ' || c == '\t' || c == '\n' || c == ';' || c == '|' || c == '&' || c == '(';
-  }
-  return state != none;
-}
-
-std::string trim_left(const std::string& s) {
-  const auto from = s.find_first_not_of(" \t");
-  return from == std::string::npos ? std::string{} : s.substr(from);
-}
-
-/// The `curl` command lines of the checked ```bash blocks of a Markdown text.
-std::vector<doc_command> extract_commands(const std::string& markdown) {
-  std::vector<std::string> lines;
-  {
-    std::istringstream in{markdown};
-    for (std::string l; std::getline(in, l);)
-      lines.push_back(l);
-  }
-  std::vector<doc_command> out;
-  std::string last_text; // the last non-blank line outside blocks
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    const auto line = trim_left(lines[i]);
-    if (line.rfind("```", 0) != 0) {
-      if (!line.empty())
-        last_text = line;
-      continue;
-    }
-    const bool checked = line.substr(3) == "bash" && last_text.rfind("<!-- not-checked", 0) != 0;
-    last_text.clear();
-    // The block's lines, up to the closing fence.
-    std::size_t end = i + 1;
-    while (end < lines.size() && trim_left(lines[end]).rfind("```", 0) != 0)
-      ++end;
-    for (std::size_t j = i + 1; checked && j < end; ++j) {
-      const int first_line = static_cast<int>(j) + 1;
-      std::string text = lines[j];
-      while (continues(text) && j + 1 < end)
-        text += "\n" + lines[++j];
-      const auto command = trim_left(text);
-      if (command.rfind("curl ", 0) == 0)
-        out.push_back({first_line, command});
-    }
-    i = end;
-  }
-  return out;
-}
-
-void replace_all(std::string& s, const std::string& from, const std::string& to) {
-  for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
-    s.replace(pos, from.size(), to);
-}
+using test::extract_commands;
+using test::first_workflow_id;
+using test::replace_all;
+using test::run_shell;
+using test::shell_result;
 
 /// A command made ready for the test server (see the rules at the top).
 std::string adapt(std::string command, uint16_t port, const std::string& stub_url) {
@@ -145,34 +57,6 @@ std::string adapt(std::string command, uint16_t port, const std::string& stub_ur
   static const std::regex service{R"re("service": *"([^"]*)")re"};
   command = std::regex_replace(command, service, R"("service": "vigil-opsdoc-test-$1")");
   return "curl --fail-with-body " + command.substr(std::string{"curl "}.size());
-}
-
-/// The outcome of one run of a command.
-struct shell_result {
-  int code = -1;
-  std::string out; ///< stdout, then stderr
-};
-
-shell_result run_shell(const std::string& script, const std::string& cwd,
-                       const std::string& log_prefix) {
-  test::child_process p{{"/bin/bash", "-o", "pipefail", "-c", script}, log_prefix, {}, cwd};
-  shell_result r;
-  auto code = p.wait(60s);
-  if (!code) {
-    p.signal(SIGKILL);
-    p.wait(10s);
-  }
-  r.code = code.value_or(-1);
-  r.out = p.stdout_text();
-  if (const auto err = p.stderr_text(); !err.empty())
-    r.out += (r.out.empty() ? "" : "\n") + err;
-  return r;
-}
-
-std::string first_workflow_id(const std::string& text) {
-  static const std::regex id{"wf-[0-9a-f]{16}"};
-  std::smatch m;
-  return std::regex_search(text, m, id) ? m.str() : std::string{};
 }
 
 // -- the extraction rules, on a small page --------------------------------------------------------
@@ -223,36 +107,9 @@ TEST(operations_doc, every_checked_command_succeeds_in_page_order) {
 
   // Prometheus and Alertmanager as the shipped config expects them, answering like healthy ones.
   test::scripted_http_server stub;
-  stub.set_handler([](const test::recorded_request& r) -> std::optional<test::scripted_response> {
-    const auto path = r.target.substr(0, r.target.find('?'));
-    if (path == "/-/healthy")
-      return test::scripted_response::ok("Prometheus Server is Healthy.\n");
-    if (path == "/api/v1/query")
-      return test::scripted_response::json(
-        200, R"({"status":"success","data":{"resultType":"vector","result":)"
-             R"([{"metric":{"instance":"server-01"},"value":[1700000000,"42"]}]}})");
-    if (path == "/api/v2/alerts")
-      return test::scripted_response::json(200, "[]");
-    if (path == "/api/v2/silences")
-      return test::scripted_response::json(200, R"({"silenceID":"stub"})");
-    return test::scripted_response::json(404, R"({"error":"not found"})");
-  });
-
-  // The shipped config, with a copy of the example runbooks (reloads and validation work on it).
+  test::answer_like_prometheus(stub);
   test::temp_dir dir;
-  fs::create_directories(dir.file("runbooks"));
-  fs::create_directories(dir.file("work"));
-  fs::copy(test::source_dir() + "/configs/runbooks", dir.file("runbooks"),
-           fs::copy_options::recursive);
-  auto config = test::read_file(test::source_dir() + "/configs/vigil.yaml");
-  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
-         {"./configs/runbooks", dir.file("runbooks")},
-         {"http://localhost:9090", stub.url()},
-         {"http://localhost:9093", stub.url()}}) {
-    ASSERT_NE(config.find(from), std::string::npos) << "configs/vigil.yaml has no " << from;
-    replace_all(config, from, to);
-  }
-  test::write_file(dir.file("vigil.yaml"), config);
+  test::write_shipped_config(dir, stub.url());
   test::vigil_server server{dir.file("data"), dir.file("vigil.yaml")};
 
   const bool verbose = std::getenv("VIGIL_DOC_TEST_VERBOSE") != nullptr;

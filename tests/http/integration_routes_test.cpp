@@ -2,7 +2,10 @@
 // commands, and `PUT` validated like the config, stored in the data directory (it survives a
 // restart) and never expanding `${VAR}` from the server's environment.
 
+#include <chrono>
 #include <gtest/gtest.h>
+#include <map>
+#include <thread>
 
 #include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
@@ -151,6 +154,118 @@ TEST_F(integration_routes, put_validates_stores_and_survives_a_restart) {
   expect_no_secret(list.body);
   // The config file was not written.
   EXPECT_EQ(test::read_file(dir.file("vigil.yaml")).find("slack"), std::string::npos);
+}
+
+// Health is `unknown` until a probe answered (one goes out at start and after every change), then
+// what the probe found; an unhealthy integration degrades `/api/health`. The shapes are those the
+// operations runbook's jq reads.
+TEST_F(integration_routes, health_is_unknown_until_the_first_probe_then_degrades_the_summary) {
+  test::scripted_http_server prom;
+  prom.push(test::scripted_response::slow(std::chrono::milliseconds{1500}, 503), 1);
+  prom.set_fallback(test::scripted_response::ok("Prometheus Server is Healthy.\n"));
+  test::write_file(dir.file("vigil.yaml"),
+                   "runbooks: {repository: " + dir.file("runbooks")
+                     + "}\nintegrations:\n  prometheus: {type: prometheus, url: '" + prom.url()
+                     + "', health: {path: /-/healthy, interval: 1h}}\n"
+                       "  pagerduty: {type: pagerduty, routing_key: ''}\n");
+  test::vigil_server server{dir.file("data"), dir.file("vigil.yaml")};
+  test::http_client client{server.port()};
+  ASSERT_TRUE(prom.wait_for(1, std::chrono::seconds{5})) << "no probe at start";
+  // The probe is under way (its answer takes 1.5 s): nothing is known yet.
+  auto health = client.get("/api/integrations/health");
+  ASSERT_EQ(health.status, 200);
+  EXPECT_EQ(health.body.find(R"({"pagerduty":{"name":"pagerduty")"), 0U)
+    << "an object keyed by name: " << health.body;
+  EXPECT_NE(health.body.find(R"(,"prometheus":{"name":"prometheus")"), std::string::npos)
+    << health.body;
+  EXPECT_NE(health.body.find(R"("health":"unknown","healthy":null)"), std::string::npos)
+    << health.body;
+  // The unset routing key: the integration exists, says why it cannot work, and is not probed.
+  EXPECT_NE(health.body.find(R"("health":"unconfigured","healthy":null,"configured":false,)"
+                             R"("unconfigured":"routing_key is unset")"),
+            std::string::npos)
+    << health.body;
+  // The probe fails (503): unhealthy, and the node is degraded (still serving: 200).
+  bool unhealthy = false;
+  for (int i = 0; i < 100 && !unhealthy; ++i) {
+    unhealthy = client.get("/api/integrations/prometheus/health").body.find(R"("healthy":false)")
+                != std::string::npos;
+    if (!unhealthy)
+      std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  ASSERT_TRUE(unhealthy) << client.get("/api/integrations/prometheus/health").body;
+  auto node = client.get("/api/health");
+  EXPECT_EQ(node.status, 200);
+  EXPECT_NE(node.body.find(R"("status":"degraded")"), std::string::npos) << node.body;
+  EXPECT_NE(node.body.find(R"("integrations":{"status":"degraded","unhealthy":1)"),
+            std::string::npos)
+    << node.body;
+  // The list: an array whose `health` is a state.
+  auto list = client.get("/api/integrations");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.body.front(), '[') << list.body;
+  EXPECT_NE(list.body.find(R"("name":"prometheus","type":"prometheus","url":")" + prom.url()
+                           + R"(","enabled":true,"health":"unhealthy","healthy":false,)"),
+            std::string::npos)
+    << list.body;
+  EXPECT_NE(list.body.find(R"("health_check":{"path":"/-/healthy","interval":"1h"})"),
+            std::string::npos)
+    << list.body;
+  // GET .../test probes again (as the runbook asks): the service is fine now.
+  auto test = client.get("/api/integrations/prometheus/test");
+  EXPECT_EQ(test.status, 200) << test.body;
+  EXPECT_NE(test.body.find(R"("ran":true,"ok":true)"), std::string::npos) << test.body;
+  node = client.get("/api/health");
+  EXPECT_NE(node.body.find(R"("status":"ok")"), std::string::npos) << node.body;
+  EXPECT_NE(client.get("/api/integrations/prometheus").body.find(R"("health":"healthy")"),
+            std::string::npos);
+}
+
+// PUT merges: the runbook's second PUT (url, bearer_token) keeps the first one's timeout; `null`
+// resets a key; the merged settings survive a restart, laid over the config file's block.
+TEST_F(integration_routes, put_merges_the_keys_given_and_null_resets_one) {
+  const auto json = std::map<std::string, std::string>{{"Content-Type", "application/json"}};
+  {
+    test::vigil_server server{dir.file("data"), dir.file("vigil.yaml")};
+    test::http_client client{server.port()};
+    auto r = client.request("PUT", "/api/integrations/hook",
+                            R"({"timeout": "30s", "circuit_breaker": {"cooldown": "2m"}})", json);
+    ASSERT_EQ(r.status, 200) << r.body;
+    r = client.request("PUT", "/api/integrations/hook",
+                       R"({"url": "http://127.0.0.1:9/new", "bearer_token": "put-secret-5",)"
+                       R"( "circuit_breaker": {"failure_threshold": 7}})",
+                       json);
+    ASSERT_EQ(r.status, 200) << r.body;
+    expect_no_secret(r.body);
+    auto got = client.get("/api/integrations/hook").body;
+    EXPECT_NE(got.find(R"("url":"http://127.0.0.1:9/new")"), std::string::npos) << got;
+    EXPECT_NE(got.find(R"("timeout":"30s")"), std::string::npos) << "kept from the first PUT";
+    EXPECT_NE(got.find(R"("failure_threshold":7)"), std::string::npos) << got;
+    EXPECT_NE(got.find(R"("cooldown":"2m")"), std::string::npos) << "maps merge key by key";
+    EXPECT_NE(got.find(R"("X-Team":"ops")"), std::string::npos) << "the file's headers stay";
+    EXPECT_NE(got.find(R"("bearer_token":"***")"), std::string::npos) << got;
+    // A duplicate key or a bad value changes nothing.
+    r = client.request("PUT", "/api/integrations/hook", R"({"timeout": "1s", "timeout": "2s"})",
+                       json);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_NE(r.body.find("duplicate"), std::string::npos) << r.body;
+    r = client.request("PUT", "/api/integrations/hook", R"({"max_in_flight": 0})", json);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_NE(r.body.find("integrations.hook.max_in_flight"), std::string::npos) << r.body;
+    // null: back to the default.
+    r = client.request("PUT", "/api/integrations/hook", R"({"timeout": null})", json);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_NE(r.body.find(R"("timeout":"10s")"), std::string::npos) << r.body;
+    server.stop();
+  }
+  test::vigil_server server{dir.file("data"), dir.file("vigil.yaml")};
+  test::http_client client{server.port()};
+  auto got = client.get("/api/integrations/hook").body;
+  EXPECT_NE(got.find(R"("url":"http://127.0.0.1:9/new")"), std::string::npos) << got;
+  EXPECT_NE(got.find(R"("timeout":"10s")"), std::string::npos) << got;
+  EXPECT_NE(got.find(R"("failure_threshold":7)"), std::string::npos) << got;
+  EXPECT_NE(got.find(R"("cooldown":"2m")"), std::string::npos) << got;
+  EXPECT_NE(got.find(R"("X-Team":"ops")"), std::string::npos) << got;
 }
 
 } // namespace

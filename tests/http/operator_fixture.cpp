@@ -191,8 +191,9 @@ operator_fixture::~operator_fixture() {
   stop();
 }
 
-void operator_fixture::start() {
-  auto started = app::application::start(cfg_);
+void operator_fixture::start(const model::clock* clk) {
+  auto started =
+    clk != nullptr ? app::application::start(cfg_, *clk) : app::application::start(cfg_);
   ASSERT_TRUE(started) << describe(started.error());
   app_ = std::move(*started);
   client_ = std::make_unique<http_client>(app_->port());

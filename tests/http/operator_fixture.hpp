@@ -90,8 +90,8 @@ protected:
   /// The config `start()` uses: loopback port 0, storage and runbooks in the temp dir.
   model::config& config() noexcept { return cfg_; }
 
-  /// Starts the application; fails the test when it does not start.
-  void start();
+  /// Starts the application (on `clk` when given); fails the test when it does not start.
+  void start(const model::clock* clk = nullptr);
 
   /// Stops the application (also done by the destructor).
   void stop();

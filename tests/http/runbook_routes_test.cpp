@@ -363,14 +363,80 @@ TEST_F(runbook_routes_test, execute_starts_a_run_the_workflow_api_shows) {
   ASSERT_EQ(started.status, 202) << started.body;
   const auto id = json_answer{started.body}.text("/workflow_id").value_or("");
   ASSERT_FALSE(id.empty()) << started.body;
-  EXPECT_EQ(json_answer{started.body}.text("/runbook"), "touch-marker");
+  EXPECT_EQ(json_answer{started.body}.text("/runbook"), "maintenance/marker.yaml");
+  EXPECT_EQ(json_answer{started.body}.text("/runbook_name"), "touch-marker");
   EXPECT_TRUE(wait_for_workflow(id, "completed")) << get("/api/workflows/" + id).body;
   EXPECT_TRUE(std::filesystem::exists(marker)) << "the step ran";
   auto run = get_json("/api/workflows/" + id);
-  EXPECT_EQ(run.text("/runbook"), "touch-marker");
+  EXPECT_EQ(run.text("/runbook"), "maintenance/marker.yaml") << "the file, as execute names it";
+  EXPECT_EQ(run.text("/runbook_name"), "touch-marker");
   EXPECT_EQ(run.text("/parameters/file"), marker);
   EXPECT_EQ(run.text("/steps/0/status"), "succeeded");
   EXPECT_EQ(workflow_ids(), std::vector<std::string>{id});
+}
+
+// A runbook whose file changed and no longer validates: execute answers 422 naming file, line,
+// column and problem; the list shows it stale; an alert still runs its last good version.
+TEST_F(runbook_routes_test, execute_refuses_a_runbook_whose_file_is_broken_now) {
+  start();
+  write_runbook("remediation/memory.yaml",
+                "name: high-memory\ntriggers:\n  - type: alert\n    labels: {alertname: "
+                "HighMemoryUsage}\nsteps:\n  - {name: look, action: shell}\n");
+  write_runbook("fresh.yaml", "name: fresh\nsteps: [\n");
+  EXPECT_TRUE(is_error(post("/api/admin/reload-runbooks", ""), 422, "invalid_runbooks"));
+  for (const auto* name : {"high-memory", "remediation/memory.yaml"}) {
+    auto r = post("/api/runbooks/execute", std::string{R"({"runbook": ")"} + name + R"("})");
+    EXPECT_TRUE(is_error(r, 422, "invalid_runbook")) << r.body;
+    const auto message = json_answer{r.body}.text("/message").value_or("");
+    EXPECT_EQ(
+      message.rfind("Runbook validation failed: " + repo() + "/remediation/memory.yaml:6:", 0), 0U)
+      << message;
+    EXPECT_NE(message.find("steps[0].action"), std::string::npos) << message;
+  }
+  auto fresh = post("/api/runbooks/execute", R"({"runbook": "fresh.yaml"})");
+  EXPECT_TRUE(is_error(fresh, 422, "invalid_runbook")) << fresh.body;
+  auto list = get_json("/api/runbooks");
+  EXPECT_EQ(list.texts("/rejected", "path"),
+            (std::vector<std::string>{"fresh.yaml", "remediation/memory.yaml"}));
+  bool marked = false;
+  for (std::size_t i = 0; i < list.size("/runbooks").value_or(0); ++i) {
+    const auto at = "/runbooks/" + std::to_string(i);
+    if (list.text(at + "/name") == "high-memory") {
+      marked =
+        list.boolean(at + "/stale") == true
+        && list.text(at + "/problem").value_or("").rfind("Runbook validation failed:", 0) == 0;
+    } else {
+      EXPECT_EQ(list.boolean(at + "/stale"), false) << list.text(at + "/name").value_or("");
+    }
+  }
+  EXPECT_TRUE(marked) << get("/api/runbooks").body;
+  // Triggered runs keep the last good version.
+  ASSERT_EQ(post("/api/events", test::alert_json("HighMemoryUsage", "db-3")).status, 202);
+  ASSERT_TRUE(test::eventually([&] { return workflow_ids().size() == 1; }));
+  EXPECT_TRUE(wait_for_workflow(workflow_ids().front(), "completed"));
+  // Fixed: executes again.
+  write_runbook("remediation/memory.yaml", memory_runbook);
+  std::filesystem::remove(std::filesystem::path{repo()} / "fresh.yaml");
+  ASSERT_EQ(post("/api/admin/reload-runbooks", "").status, 200);
+  EXPECT_EQ(post("/api/runbooks/execute", R"({"runbook": "high-memory"})").status, 202);
+  EXPECT_EQ(get_json("/api/runbooks").size("/rejected"), 0U);
+}
+
+// A run by hand has no alert: its parameters are its labels too.
+TEST_F(runbook_routes_test, a_run_by_hand_sees_its_parameters_as_labels) {
+  write_runbook("remediation/memory.yaml", R"(name: high-memory
+parameters: {instance: "", threshold: "90"}
+steps:
+  - {name: look, action: log, message: "memory on {{ labels.instance }} over {{ params.threshold }}"}
+)");
+  start();
+  auto r = post("/api/runbooks/execute", R"({"runbook": "remediation/memory.yaml",
+                                            "parameters": {"instance": "server-01", "threshold": 90}})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  const auto id = json_answer{r.body}.text("/workflow_id").value_or("");
+  ASSERT_TRUE(wait_for_workflow(id, "completed"));
+  EXPECT_EQ(get_json("/api/workflows/" + id).text("/steps/0/output"),
+            "memory on server-01 over 90");
 }
 
 TEST_F(runbook_routes_test, execute_rejects_what_it_cannot_run) {

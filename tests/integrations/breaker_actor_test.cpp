@@ -319,22 +319,25 @@ TEST_F(breaker_fixture, periodic_probes_follow_the_interval) {
   cfg.health.interval = 30s;
   actors::integration_service_options opts;
   opts.transport = transport;
+  transport->set_responder([](const actors::http_request&) { return status(503); });
   service = std::make_unique<actors::integration_service>(
     sys, std::vector<model::integration_config>{cfg}, clock, opts);
   consume_messages();
-  transport->set_responder([](const actors::http_request&) { return status(503); });
-  advance(29s);
-  EXPECT_EQ(transport->sent(), 0U);
-  advance(1s);
+  // One probe at start: health is known at once, not an interval later.
   ASSERT_EQ(transport->sent(), 1U);
   EXPECT_EQ(transport->requests()[0].url, "http://svc.test/healthz");
   const auto h = health("svc");
   EXPECT_FALSE(h.last_probe.ok);
   EXPECT_EQ(h.last_probe.error, "HTTP 503");
+  EXPECT_EQ(actors::judge(h), actors::health_word::unhealthy);
   EXPECT_EQ(h.state, actors::breaker_state::closed) << "probes do not move the breaker";
-  advance(30s);
+  advance(29s);
+  EXPECT_EQ(transport->sent(), 1U);
+  advance(1s);
   EXPECT_EQ(transport->sent(), 2U);
-  EXPECT_EQ(service->stats().front().probes_failed, 2U);
+  advance(30s);
+  EXPECT_EQ(transport->sent(), 3U);
+  EXPECT_EQ(service->stats().front().probes_failed, 3U);
 }
 
 TEST_F(breaker_fixture, secrets_never_reach_errors_outputs_or_health) {

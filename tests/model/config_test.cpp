@@ -34,7 +34,7 @@ TEST(config, shipped_default_is_valid) {
   EXPECT_EQ(c.engine.event_processing.queue_size, 10000U);
   EXPECT_EQ(c.engine.workflow_execution.timeout, 600s);
   EXPECT_EQ(c.runbooks.repository, "./configs/runbooks");
-  ASSERT_EQ(c.integrations.size(), 3U);
+  ASSERT_EQ(c.integrations.size(), 4U);
 }
 
 TEST(config, empty_file_gives_defaults) {

@@ -97,7 +97,7 @@ integration_names shipped_integrations() {
 
 TEST(runbook_repository, shipped_runbooks_validate_against_the_shipped_config) {
   const auto names = shipped_integrations();
-  ASSERT_EQ(names.size(), 3U);
+  ASSERT_EQ(names.size(), 4U);
   auto report = load_repository(test::source_dir() + "/configs/runbooks", names);
   for (const auto& e : report.errors)
     ADD_FAILURE() << e.to_string();
@@ -107,7 +107,7 @@ TEST(runbook_repository, shipped_runbooks_validate_against_the_shipped_config) {
   EXPECT_EQ(paths, (std::vector<std::string>{
                      "remediation/custom-fix.yaml", "remediation/high-cpu-usage.yaml",
                      "remediation/high-memory-usage.yaml", "remediation/restart-service.yaml",
-                     "test/noop.yaml"}));
+                     "test.yaml", "test/fire-drill.yaml", "test/noop.yaml"}));
 }
 
 TEST(runbook_repository, shipped_runbooks_match_the_operations_runbook_events) {
@@ -169,6 +169,8 @@ TEST(runbook_repository, docs_show_the_shipped_runbooks_as_they_are) {
                                               "configs/runbooks/remediation/high-cpu-usage.yaml",
                                               "configs/runbooks/remediation/high-memory-usage.yaml",
                                               "configs/runbooks/remediation/restart-service.yaml",
+                                              "configs/runbooks/test.yaml",
+                                              "configs/runbooks/test/fire-drill.yaml",
                                               "configs/runbooks/test/noop.yaml"}));
 }
 

@@ -40,12 +40,12 @@ TEST(validate_command, shipped_runbooks_are_valid) {
   temp_dir logs;
   auto r = vigil_validate(logs, {shipped_runbooks()});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out, "5 runbooks ok\n");
+  EXPECT_EQ(r.out, "7 runbooks ok\n");
   EXPECT_NE(r.err.find("any integration name is accepted"), std::string::npos) << r.err;
 
   r = vigil_validate(logs, {"--config", shipped_config(), shipped_runbooks()});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out, "5 runbooks ok\n");
+  EXPECT_EQ(r.out, "7 runbooks ok\n");
   EXPECT_EQ(r.err, "");
 }
 
@@ -68,17 +68,17 @@ TEST(validate_command, a_broken_copy_fails_naming_file_and_line) {
   const auto expected = broken + ":" + std::to_string(line) + ":" + std::to_string(column)
                         + ": steps[1].action: unknown action \"shell\"";
   EXPECT_NE(r.err.find(expected), std::string::npos) << "expected " << expected << " in\n" << r.err;
-  EXPECT_NE(r.err.find("1 error in 1 of 5 files"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1 error in 1 of 7 files"), std::string::npos) << r.err;
 }
 
 TEST(validate_command, unconfigured_integrations_fail_only_with_a_config) {
   temp_dir dir;
   const auto file = dir.file("notify.yaml");
   write_file(file, "name: notify\nsteps:\n  - name: tell\n    action: slack\n"
-                   "    integration: slack\n    params: {text: hi}\n");
+                   "    integration: chat-ops\n    params: {text: hi}\n");
   auto r = vigil_validate(dir, {"--config", shipped_config(), file});
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find(file + ":5:18: steps[0].integration: unknown integration \"slack\""),
+  EXPECT_NE(r.err.find(file + ":5:18: steps[0].integration: unknown integration \"chat-ops\""),
             std::string::npos)
     << r.err;
 

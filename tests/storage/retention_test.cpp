@@ -75,9 +75,9 @@ protected:
 // so never saw the oldest runs of a busy week, which were the ones to remove.
 TEST_F(retention_test, sweep_removes_every_expired_run_however_many_the_store_holds) {
   const auto cutoff = t0 + 1h;
-  put(0, 120'000, model::workflow_state::completed, t0);         // expired
-  put(200'000, 50, model::workflow_state::running, t0);          // old but not finished: kept
-  put(300'000, 30, model::workflow_state::failed, cutoff + 1s);  // finished, recent: kept
+  put(0, 120'000, model::workflow_state::completed, t0);        // expired
+  put(200'000, 50, model::workflow_state::running, t0);         // old but not finished: kept
+  put(300'000, 30, model::workflow_state::failed, cutoff + 1s); // finished, recent: kept
   auto rep = sweep(*db_, *store_, cutoff, t0, t0);
   ASSERT_TRUE(rep) << describe(rep.error());
   EXPECT_EQ(rep->runs, 120'000U);
