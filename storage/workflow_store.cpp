@@ -43,6 +43,18 @@ bool is_run_id(std::string_view id) {
          && id.find('\0') == std::string_view::npos;
 }
 
+/// An iterator over the run checkpoints of `workflows` (keys `wf-...`); `fill_cache` false for
+/// scans that walk everything once.
+std::unique_ptr<rocksdb::Iterator> run_iterator(database& db, bool fill_cache) {
+  static const rocksdb::Slice lower{run_prefix.data(), run_prefix.size()};
+  static const rocksdb::Slice upper{run_prefix_end.data(), run_prefix_end.size()};
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower;
+  ro.iterate_upper_bound = &upper;
+  ro.fill_cache = fill_cache;
+  return std::unique_ptr<rocksdb::Iterator>{db.db().NewIterator(ro, db.handle(column::workflows))};
+}
+
 std::string runbook_key(std::string_view sha256) {
   std::string key{runbook_prefix};
   key.append(sha256.data(), sha256.size());
@@ -218,12 +230,7 @@ caf::expected<model::workflow_record> workflow_store::get(const std::string& id)
 caf::expected<std::vector<model::workflow_record>>
 workflow_store::list(const workflow_query& q) const {
   std::vector<model::workflow_record> out;
-  const auto lower = slice(run_prefix);
-  const auto upper = slice(run_prefix_end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_lower_bound = &lower;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it{db_.db().NewIterator(ro, db_.handle(column::workflows))};
+  auto it = run_iterator(db_, true);
   const bool bounded = model::to_unix_nanos(q.since) != 0;
   std::size_t scanned = 0;
   // Ids sort by creation time, so walking backwards lists the newest first. `since` does not
@@ -258,13 +265,7 @@ workflow_store::list(const workflow_query& q) const {
 caf::expected<std::vector<std::string>>
 workflow_store::finished_before(model::timestamp before) const {
   std::vector<std::string> out;
-  const auto lower = slice(run_prefix);
-  const auto upper = slice(run_prefix_end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_lower_bound = &lower;
-  ro.iterate_upper_bound = &upper;
-  ro.fill_cache = false;
-  std::unique_ptr<rocksdb::Iterator> it{db_.db().NewIterator(ro, db_.handle(column::workflows))};
+  auto it = run_iterator(db_, false);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const auto summary = peek_workflow(view(it->value()));
     if (!summary) {
@@ -281,12 +282,7 @@ workflow_store::finished_before(model::timestamp before) const {
 
 caf::expected<std::vector<model::workflow_record>> workflow_store::unfinished() const {
   std::vector<model::workflow_record> out;
-  const auto lower = slice(run_prefix);
-  const auto upper = slice(run_prefix_end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_lower_bound = &lower;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it{db_.db().NewIterator(ro, db_.handle(column::workflows))};
+  auto it = run_iterator(db_, true);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const auto value = view(it->value());
     auto summary = peek_workflow(value);
